@@ -1,0 +1,89 @@
+"""Configuration, read from ``WIDGET_*`` environment variables.
+
+Every setting the service reads is listed in ``SETTINGS`` with its default, so the README's
+configuration table and the code cannot drift apart: ``tests/test_config.py`` checks both.
+"""
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+# name (without the WIDGET_ prefix) -> default
+SETTINGS = {
+    "ENV": "development",
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'widget.sqlite3'}",
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "REDIS_URL": "",
+    "TRUSTED_PROXIES": "0",
+    "PUBLIC_URL": "",
+    "COUNT_CACHE_SECONDS": "3",
+    "MAX_BODY_BYTES": "16384",
+    "LANGUAGES": "en,ur",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def _env(name, environ):
+    return environ.get(f"WIDGET_{name}", SETTINGS[name])
+
+
+def _int(name, environ, minimum=0):
+    raw = _env(name, environ)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"WIDGET_{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"WIDGET_{name} must be at least {minimum}")
+    return value
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the service must not start with."""
+
+
+def from_environ(environ=None):
+    """Build the Flask config mapping from the environment."""
+    environ = os.environ if environ is None else environ
+    env = _env("ENV", environ)
+    if env not in ("development", "production", "testing"):
+        raise ConfigError("WIDGET_ENV must be development, production or testing")
+    secret = _env("SECRET_KEY", environ)
+    database_url = _env("DATABASE_URL", environ)
+    return {
+        "WIDGET_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "REDIS_URL": _env("REDIS_URL", environ),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", environ),
+        "PUBLIC_URL": _env("PUBLIC_URL", environ).rstrip("/"),
+        "COUNT_CACHE_SECONDS": _int("COUNT_CACHE_SECONDS", environ),
+        "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", environ, minimum=1024),
+        "LANGUAGES": tuple(lang.strip() for lang in _env("LANGUAGES", environ).split(",") if lang.strip()),
+        "LOG_LEVEL": _env("LOG_LEVEL", environ).upper(),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def engine_options(database_url):
+    """Connection-pool settings per database kind."""
+    if database_url.startswith("sqlite"):
+        # Concurrent writers wait for the lock instead of failing at once.
+        return {"connect_args": {"timeout": 15}}
+    # Connections cut by the server (restart, failover) are noticed before use.
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
+def check(config):
+    """Refuse configurations that are unsafe in production."""
+    if config["WIDGET_ENV"] != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise ConfigError(
+            "WIDGET_SECRET_KEY must be set to a random value of at least 32 characters in "
+            "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )

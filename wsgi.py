@@ -1,0 +1,3 @@
+from widget_service import create_app
+
+app = create_app()
