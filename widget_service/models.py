@@ -1,0 +1,112 @@
+"""Campaigns, their texts per language, signatures and the sharded signature counter."""
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+
+from .extensions import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Campaign(db.Model):
+    OPEN = "open"
+    CLOSED = "closed"
+    STATUSES = (OPEN, CLOSED)
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(64), nullable=False, unique=True)
+    goal = db.Column(db.Integer, nullable=False, default=0)
+    status = db.Column(db.String(16), nullable=False, default=OPEN)
+    closes_at = db.Column(db.DateTime, nullable=True)
+    default_lang = db.Column(db.String(8), nullable=False, default="en")
+    report_url = db.Column(db.String(500), nullable=True)
+    kit_url = db.Column(db.String(500), nullable=True)
+    # Embed policy, captcha and per-campaign switches; read through ``setting``.
+    settings = db.Column(db.JSON, nullable=False, default=dict)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    texts = db.relationship(
+        "CampaignText", back_populates="campaign", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
+
+    def is_open(self, now=None):
+        if self.status != self.OPEN:
+            return False
+        return self.closes_at is None or (now or utcnow()) < self.closes_at
+
+    @property
+    def languages(self):
+        return sorted(text.lang for text in self.texts)
+
+    def text(self, lang):
+        """The campaign's texts in ``lang``, else in its default language."""
+        by_lang = {text.lang: text for text in self.texts}
+        return by_lang.get(lang) or by_lang.get(self.default_lang) or next(iter(by_lang.values()), None)
+
+    def setting(self, name, default=None):
+        return (self.settings or {}).get(name, default)
+
+
+class CampaignText(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
+    lang = db.Column(db.String(8), nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    summary = db.Column(db.Text, nullable=False, default="")
+    petition_text = db.Column(db.Text, nullable=False, default="")
+    # A machine or volunteer translation that MSP has not reviewed yet.
+    is_draft = db.Column(db.Boolean, nullable=False, default=False)
+
+    campaign = db.relationship("Campaign", back_populates="texts")
+
+    __table_args__ = (UniqueConstraint("campaign_id", "lang", name="uq_campaign_text_lang"),)
+
+
+class Signature(db.Model):
+    COUNTED = "counted"
+    PENDING = "pending"  # waiting for an email confirmation
+    SUSPECT = "suspect"  # caught by a bot trap; kept for review, never counted
+    STATES = (COUNTED, PENDING, SUSPECT)
+    COUNTED_STATES = (COUNTED,)
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    email_canonical = db.Column(db.String(254), nullable=False)
+    country = db.Column(db.String(2), nullable=False)
+    region = db.Column(db.String(100), nullable=True)
+    comment = db.Column(db.Text, nullable=True)
+    opt_in = db.Column(db.Boolean, nullable=False, default=False)
+    lang = db.Column(db.String(8), nullable=False)
+    ref = db.Column(db.String(64), nullable=True)
+    source_origin = db.Column(db.String(255), nullable=True)
+    state = db.Column(db.String(16), nullable=False, default=COUNTED)
+    # HMAC of the client IP under the secret key: lets abuse be grouped without keeping the IP.
+    ip_hash = db.Column(db.String(64), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # The backstop against double signing: one canonical email per campaign.
+        UniqueConstraint("campaign_id", "email_canonical", name="uq_signature_campaign_email"),
+        CheckConstraint("state IN ('counted', 'pending', 'suspect')", name="state"),
+        Index("ix_signature_campaign_created", "campaign_id", "created_at"),
+    )
+
+
+class CounterShard(db.Model):
+    """One of ``SHARDS`` rows whose sum is a campaign's count.
+
+    Signers add to a random shard, so concurrent signatures rarely wait on the same row
+    (a single ``UPDATE ... SET n = n + 1`` row serialises every signature).
+    """
+
+    SHARDS = 16
+
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    shard = db.Column(db.SmallInteger, primary_key=True, autoincrement=False)
+    count = db.Column(db.BigInteger, nullable=False, default=0)
