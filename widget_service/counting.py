@@ -1,0 +1,98 @@
+"""The shared signature count.
+
+SQL is the source of truth: every counted signature adds one to one of a campaign's
+``CounterShard`` rows in the same transaction that stores it, so the count commits or rolls
+back with the signature and can never drift from it. Reading sums ``CounterShard.SHARDS``
+rows through the primary key (constant work, never ``COUNT(*)`` over signatures), and the sum
+is cached for ``WIDGET_COUNT_CACHE_SECONDS`` so hot reads do not touch the database: in Redis
+when it is configured (one sum per period for all instances), else per process.
+"""
+import logging
+import random
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .cache import TTLCache
+from .extensions import db
+from .models import CounterShard, Signature
+from .redis_client import get_redis, redis_errors
+
+log = logging.getLogger(__name__)
+
+
+def _local_cache():
+    return current_app.extensions.setdefault("msp_counts", TTLCache())
+
+
+def _cache_key(campaign_id):
+    return f"msp:count:{campaign_id}"
+
+
+def add_to_count(campaign_id, amount=1):
+    """Add to a random shard inside the caller's transaction (an upsert, so no row is missing)."""
+    shard = random.randrange(CounterShard.SHARDS)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CounterShard).values(campaign_id=campaign_id, shard=shard, count=amount)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CounterShard.campaign_id, CounterShard.shard],
+        set_={"count": CounterShard.count + amount},
+    )
+    db.session.execute(statement)
+
+
+def count_from_sql(campaign_id):
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(CounterShard.count), 0)).where(CounterShard.campaign_id == campaign_id)
+    )
+    return int(total)
+
+
+def current_count(campaign_id):
+    """The campaign's count, at most ``COUNT_CACHE_SECONDS`` stale."""
+    ttl = current_app.config["COUNT_CACHE_SECONDS"]
+    if ttl == 0:
+        return count_from_sql(campaign_id)
+    redis = get_redis()
+    if redis is not None:
+        try:
+            cached = redis.get(_cache_key(campaign_id))
+            if cached is not None:
+                return int(cached)
+            value = count_from_sql(campaign_id)
+            redis.set(_cache_key(campaign_id), value, ex=ttl)
+            return value
+        except redis_errors as error:
+            log.warning("count cache in Redis unavailable, using the local one: %s", error)
+    value = _local_cache().get(campaign_id)
+    if value is None:
+        value = count_from_sql(campaign_id)
+        _local_cache().set(campaign_id, value, ttl)
+    return value
+
+
+def forget_cached_count(campaign_id):
+    """Drop the cached count after a signature commits, so this signer sees it at once."""
+    _local_cache().pop(campaign_id)
+    redis = get_redis()
+    if redis is not None:
+        try:
+            redis.delete(_cache_key(campaign_id))
+        except redis_errors as error:
+            log.warning("could not drop the cached count in Redis: %s", error)
+
+
+def recount(campaign_id):
+    """Rebuild a campaign's shards from its counted signatures (repairs hand-edited data)."""
+    counted = db.session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.campaign_id == campaign_id, Signature.state.in_(Signature.COUNTED_STATES))
+    )
+    db.session.query(CounterShard).filter_by(campaign_id=campaign_id).delete()
+    db.session.add(CounterShard(campaign_id=campaign_id, shard=0, count=counted))
+    db.session.commit()
+    forget_cached_count(campaign_id)
+    return counted

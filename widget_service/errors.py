@@ -1,0 +1,111 @@
+"""One exception family for the service, turned into JSON under /api and HTML elsewhere."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class WidgetError(Exception):
+    status = 400
+    code = "bad_request"
+    message = _l("The request could not be processed.")
+
+    def __init__(self, message=None, errors=None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors or {}
+
+    def to_dict(self):
+        body = {"error": self.code, "message": self.message}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class MalformedRequest(WidgetError):
+    status = 400
+    code = "malformed_request"
+    message = _l("The request body is not valid JSON.")
+
+
+class ValidationFailed(WidgetError):
+    status = 422
+    code = "invalid_fields"
+    message = _l("Some fields need attention.")
+
+
+class CampaignNotFound(WidgetError):
+    status = 404
+    code = "campaign_not_found"
+    message = _l("There is no such campaign.")
+
+
+class CampaignClosed(WidgetError):
+    status = 409
+    code = "campaign_closed"
+    message = _l("This campaign is closed and no longer takes signatures.")
+
+
+class UnsupportedMediaType(WidgetError):
+    status = 415
+    code = "unsupported_media_type"
+    message = _l("Send the request body as application/json.")
+
+
+class ServiceUnavailable(WidgetError):
+    status = 503
+    code = "unavailable"
+    message = _l("The service is busy. Please try again in a moment.")
+
+
+# Werkzeug's HTTP errors mapped onto the same JSON shape.
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def wants_json():
+    return request.path.startswith("/api/")
+
+
+def render_error(status, code, message, errors=None):
+    if wants_json():
+        body = {"error": code, "message": message}
+        if errors:
+            body["errors"] = errors
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_errorhandlers(app):
+    @app.errorhandler(WidgetError)
+    def handle_widget_error(error):
+        return render_error(error.status, error.code, str(error.message), error.errors)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error):
+        response = render_error(
+            error.code, HTTP_CODES.get(error.code, "error"), error.description or error.name
+        )
+        if error.code == 405 and error.valid_methods:
+            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_down(error):
+        # The database went away mid-request (restart, failover, cut connection): the
+        # transaction was rolled back, so the client may simply retry.
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        response = render_error(503, ServiceUnavailable.code, str(ServiceUnavailable.message))
+        response[0].headers["Retry-After"] = "5"
+        return response

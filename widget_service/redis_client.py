@@ -1,0 +1,18 @@
+"""The optional Redis connection, shared by everything that keeps derived state there."""
+import redis
+from flask import current_app
+
+# What a Redis outage looks like to callers; they fall back instead of failing the request.
+redis_errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def init_app(app):
+    url = app.config.get("REDIS_URL")
+    # Short timeouts: a slow or dead Redis must not hold a supporter's request for long.
+    app.extensions["msp_redis"] = (
+        redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) if url else None
+    )
+
+
+def get_redis():
+    return current_app.extensions.get("msp_redis")

@@ -1,0 +1,209 @@
+"""Pure field rules for what supporters send. No I/O: every rule is a function of its input.
+
+``clean_signature(data)`` returns ``(clean, errors)``; ``errors`` maps a field to a message.
+"""
+import re
+import unicodedata
+from functools import lru_cache
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+NAME_MAX = 100
+EMAIL_MAX = 254
+REGION_MAX = 100
+COMMENT_MAX = 1000
+REF_MAX = 64
+ORIGIN_MAX = 255
+
+LANGUAGES = ("en", "ur")
+
+# Codes CLDR lists as territories that are not countries a person lives in.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
+
+# Characters that change how text is displayed without being seen: bidi overrides and
+# isolates can make a name read differently from what is stored. ZWJ/ZWNJ stay: Urdu,
+# Persian and many Indic scripts need them to spell words correctly.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
+_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
+
+REQUIRED = _l("This field is required.")
+NOT_TEXT = _l("This field must be text.")
+
+
+@lru_cache(maxsize=None)
+def country_codes():
+    """ISO 3166-1 alpha-2 codes, from the CLDR data that Babel ships."""
+    return frozenset(
+        code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    )
+
+
+@lru_cache(maxsize=None)
+def country_choices(lang):
+    """``[(code, name)]`` sorted by name in ``lang``, for the form's select."""
+    names = Locale.parse(lang).territories
+    return tuple(sorted(((code, names.get(code, code)) for code in country_codes()), key=lambda c: c[1]))
+
+
+def strip_controls(text, keep_newlines=False):
+    """NFC-normalise and remove control and bidi-control characters."""
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for char in text:
+        if keep_newlines and char == "\n":
+            kept.append(char)
+        elif char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
+            continue
+        elif char in "\u200b\ufeff\u2028\u2029":
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
+def clean_text(value, max_length, required=True, multiline=False):
+    """Return ``(text or None, error or None)`` for a free-text field."""
+    if value is None or value == "":
+        return None, (REQUIRED if required else None)
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    text = strip_controls(value.replace("\r\n", "\n"), keep_newlines=multiline)
+    if multiline:
+        text = re.sub(r"\n{3,}", "\n\n", text)
+    text = text.strip() if multiline else " ".join(text.split())
+    if not text:
+        return None, (REQUIRED if required else None)
+    if len(text) > max_length:
+        return None, _l("Use at most %(max)d characters.", max=max_length)
+    return text, None
+
+
+def clean_name(value):
+    name, error = clean_text(value, NAME_MAX)
+    if error:
+        return None, error
+    # Any script is welcome, but a name has at least one letter in it.
+    if not any(unicodedata.category(char).startswith("L") for char in name):
+        return None, _l("Enter your name.")
+    return name, None
+
+
+def clean_email(value):
+    if value is None or value == "":
+        return None, REQUIRED
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    value = value.strip()
+    if len(value) > EMAIL_MAX:
+        return None, _l("Use at most %(max)d characters.", max=EMAIL_MAX)
+    try:
+        # Syntax only: no DNS lookups, which would be slow and leak who signs to resolvers.
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return None, _l("Enter a valid email address, like name@example.com.")
+    return result.normalized, None
+
+
+# Per-provider rules for the canonical form of an address: (ignore dots, strip +tag).
+# Other domains only lose case, which no real provider uses to tell people apart.
+PROVIDER_RULES = {
+    "gmail.com": (True, True),
+    "googlemail.com": (True, True),
+    "outlook.com": (False, True),
+    "hotmail.com": (False, True),
+    "live.com": (False, True),
+    "icloud.com": (False, True),
+    "me.com": (False, True),
+    "proton.me": (False, True),
+    "protonmail.com": (False, True),
+    "fastmail.com": (False, True),
+    "yandex.com": (False, True),
+}
+DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+
+def canonical_email(email):
+    """The form of ``email`` under which two spellings of one mailbox are equal."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    ignore_dots, strip_tag = PROVIDER_RULES.get(domain, (False, False))
+    if strip_tag:
+        local = local.split("+", 1)[0]
+    if ignore_dots:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def clean_country(value):
+    if value is None or value == "":
+        return None, REQUIRED
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    code = value.strip().upper()
+    if code not in country_codes():
+        return None, _l("Choose a country from the list.")
+    return code, None
+
+
+def clean_bool(value):
+    """JSON booleans, and what an HTML checkbox sends."""
+    if value is None or value is False or value in ("", "0", "false", "off"):
+        return False, None
+    if value is True or value in ("1", "true", "on", "yes"):
+        return True, None
+    return None, _l("This must be true or false.")
+
+
+def clean_lang(value):
+    if value is None or value == "":
+        return "en", None
+    if value not in LANGUAGES:
+        return None, _l("Choose one of: %(choices)s.", choices=", ".join(LANGUAGES))
+    return value, None
+
+
+def clean_ref(value):
+    if value is None or value == "":
+        return None, None
+    if not isinstance(value, str) or len(value) > REF_MAX or not _REF_RE.match(value):
+        return None, _l("Use up to %(max)d letters, digits, dots, dashes or underscores.", max=REF_MAX)
+    return value, None
+
+
+def clean_origin(value):
+    """An embedding page's origin (``https://host[:port]``), or None when absent or odd.
+
+    Attribution only: an unusable value is dropped rather than refusing a signature.
+    """
+    if not isinstance(value, str) or len(value) > ORIGIN_MAX or not _ORIGIN_RE.match(value):
+        return None
+    return value.lower()
+
+
+SIGNATURE_FIELDS = {
+    "name": clean_name,
+    "email": clean_email,
+    "country": clean_country,
+    "region": lambda v: clean_text(v, REGION_MAX, required=False),
+    "comment": lambda v: clean_text(v, COMMENT_MAX, required=False, multiline=True),
+    "opt_in": clean_bool,
+    "lang": clean_lang,
+    "ref": clean_ref,
+}
+
+
+def clean_signature(data):
+    """Apply every signature field rule; unknown fields are ignored."""
+    clean, errors = {}, {}
+    for field, rule in SIGNATURE_FIELDS.items():
+        value, error = rule(data.get(field))
+        if error is not None:
+            errors[field] = str(error)
+        else:
+            clean[field] = value
+    if not errors:
+        clean["email_canonical"] = canonical_email(clean["email"])
+    return clean, errors
