@@ -1,0 +1,104 @@
+"""The MSP widget service: embeddable petition widgets feeding one shared count."""
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import Flask, request, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, redis_client
+from .errors import register_errorhandlers
+from .extensions import babel, cors, db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(overrides=None):
+    """Build the app from ``WIDGET_*`` variables, then ``overrides`` (tests pass a dict)."""
+    app = Flask(__name__)
+    app.config.update(config.from_environ())
+    app.config.update(overrides or {})
+    config.check(app.config)
+    configure_logging(app)
+    configure_proxies(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_assets(app)
+    register_headers(app)
+    cli.init_app(app)
+    return app
+
+
+def configure_logging(app):
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_proxies(app):
+    # Trust X-Forwarded-For only from the number of proxies we were told sit in front of us;
+    # with the default of 0 a client cannot pick the IP its rate limits are counted under.
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def select_locale():
+    """``?lang=`` (or the form's ``lang``), then ``Accept-Language``, then English."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    for lang in (request.args.get("lang"), request.form.get("lang") if request.mimetype == "application/x-www-form-urlencoded" else None):
+        if lang in languages:
+            return lang
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    babel.init_app(app, locale_selector=select_locale)
+    # Only public, personal-data-free reads are open to other origins.
+    cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"]}})
+    redis_client.init_app(app)
+
+
+def register_blueprints(app):
+    from .views import api, embed, pages, widgets
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(widgets.bp)
+    app.register_blueprint(embed.bp)
+    app.register_blueprint(pages.bp)
+
+
+def register_assets(app):
+    """Static files are addressed by content hash, so they can be cached for a year."""
+    static = Path(app.static_folder)
+    digests = {
+        str(path.relative_to(static)): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in static.rglob("*")
+        if path.is_file()
+    }
+
+    def asset_url(filename):
+        return url_for("static", filename=filename, v=digests[filename])
+
+    app.jinja_env.globals["asset_url"] = asset_url
+
+
+def register_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if request.endpoint == "static" and request.args.get("v"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            # Let pages that require CORP on subresources (COEP) load our assets.
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'",
+            )
+        return response

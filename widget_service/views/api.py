@@ -1,0 +1,58 @@
+"""The JSON API: /api/v1/..."""
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import get_locale, gettext as _
+
+from ..campaigns import campaign_ref, find_campaign, public_summary
+from ..counting import current_count
+from ..errors import MalformedRequest, UnsupportedMediaType
+from ..signing import sign_petition
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body():
+    """The request's JSON object, or the error that says why there is none."""
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise MalformedRequest()
+    if not isinstance(data, dict):
+        raise MalformedRequest(_("The request body must be a JSON object."))
+    return data
+
+
+def signature_meta(origin=None):
+    """What the request itself says about the signer (never stored raw)."""
+    return {"ip": request.remote_addr, "origin": origin or request.headers.get("Origin")}
+
+
+def thanks_body():
+    return {"ok": True, "message": _("Thank you. Your signature has been received.")}
+
+
+@bp.get("/campaigns/<slug>")
+def campaign_summary(slug):
+    campaign = find_campaign(slug)
+    response = jsonify(public_summary(campaign, str(get_locale())))
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['COUNT_CACHE_SECONDS']}"
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/campaigns/<slug>/count")
+def campaign_count(slug):
+    campaign = campaign_ref(slug)
+    response = jsonify({"signatures": current_count(campaign.id), "goal": campaign.goal})
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['COUNT_CACHE_SECONDS']}"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.post("/campaigns/<slug>/signatures")
+def create_signature(slug):
+    campaign = find_campaign(slug)
+    data = json_body()
+    sign_petition(campaign, data, signature_meta(data.get("origin")))
+    # The same answer whether this mailbox had signed before or not.
+    return jsonify(thanks_body()), 202
