@@ -1,0 +1,90 @@
+/* The widget inside its iframe: sign without a page load, report our height to the host page. */
+(function () {
+  'use strict';
+  var host = document.body.getAttribute('data-host-origin');
+
+  // Tell the host page our height when it changes, and only the host origin we were given.
+  if (host && window.parent !== window && window.ResizeObserver) {
+    var last = 0;
+    new ResizeObserver(function () {
+      var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (h !== last) {
+        last = h;
+        window.parent.postMessage({ mspWidget: true, type: 'resize', height: h }, host);
+      }
+    }).observe(document.documentElement);
+  }
+
+  var form = document.getElementById('sign');
+  if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
+  var alertBox = document.getElementById('alert');
+  var button = form.querySelector('button');
+
+  function showErrors(errors) {
+    var first = null;
+    form.querySelectorAll('.f').forEach(function (f) {
+      var input = f.querySelector('input,select,textarea'), err = f.querySelector('.err');
+      if (!err) return;
+      var msg = errors[input.name];
+      f.classList.toggle('bad', !!msg);
+      err.hidden = !msg;
+      err.textContent = msg || '';
+      if (msg) {
+        input.setAttribute('aria-invalid', 'true');
+        input.setAttribute('aria-describedby', err.id);
+        first = first || input;
+      } else {
+        input.removeAttribute('aria-invalid');
+        input.removeAttribute('aria-describedby');
+      }
+    });
+    return first;
+  }
+
+  function fail(message, focus) {
+    alertBox.textContent = message;
+    (focus || alertBox).focus();
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var data = {};
+    new FormData(form).forEach(function (value, key) { data[key] = value; });
+    data.opt_in = form.elements.opt_in.checked;
+    button.disabled = true;
+    alertBox.textContent = '';
+    fetch(form.getAttribute('data-api'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(data)
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    }).then(function (result) {
+      button.disabled = false;
+      if (result.status === 202) return signed();
+      if (result.status === 422) {
+        return fail(form.getAttribute('data-msg-invalid'), showErrors(result.body.errors || {}));
+      }
+      if (result.status === 409) return fail(form.getAttribute('data-msg-closed'));
+      fail(result.body.message || form.getAttribute('data-msg-failed'));
+    }).catch(function () {
+      button.disabled = false;
+      fail(form.getAttribute('data-msg-failed'));
+    });
+  });
+
+  function signed() {
+    var thanks = document.getElementById('thanks');
+    form.hidden = true;
+    thanks.hidden = false;
+    thanks.focus();
+    // Show the server's count, not one we made up.
+    fetch(form.getAttribute('data-count-url'), { cache: 'no-store' })
+      .then(function (r) { return r.json(); })
+      .then(function (c) {
+        var el = document.querySelector('[data-count]'), bar = document.querySelector('progress');
+        el.textContent = new Intl.NumberFormat(document.documentElement.lang).format(c.signatures);
+        if (bar) bar.value = Math.min(c.signatures, c.goal);
+      }).catch(function () {});
+  }
+})();
