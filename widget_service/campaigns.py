@@ -16,7 +16,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 def find_campaign(slug):
     """The campaign called ``slug``, or ``CampaignNotFound``."""
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise CampaignNotFound()
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
@@ -41,7 +41,7 @@ def campaign_ref(slug):
 def create_campaign(slug, goal, texts, default_lang="en", **fields):
     """Create a campaign with ``texts``: ``{lang: {"title", "summary", "petition_text", "is_draft"}}``."""
     errors = {}
-    if not SLUG_RE.match(slug or ""):
+    if not SLUG_RE.fullmatch(slug or ""):
         errors["slug"] = "Use lowercase letters, digits and dashes (at most 64)."
     elif db.session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
         errors["slug"] = "A campaign with this slug exists already."

@@ -27,7 +27,7 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
 # Persian and many Indic scripts need them to spell words correctly.
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
-_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
+_ORIGIN_RE = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$", re.IGNORECASE)
 
 REQUIRED = _l("This field is required.")
 NOT_TEXT = _l("This field must be text.")
@@ -55,6 +55,8 @@ def strip_controls(text, keep_newlines=False):
     for char in text:
         if keep_newlines and char == "\n":
             kept.append(char)
+        elif char in "\t\n\r\v\f":
+            kept.append(" ")
         elif char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
             continue
         elif char in "\u200b\ufeff\u2028\u2029":
@@ -168,7 +170,7 @@ def clean_lang(value):
 def clean_ref(value):
     if value is None or value == "":
         return None, None
-    if not isinstance(value, str) or len(value) > REF_MAX or not _REF_RE.match(value):
+    if not isinstance(value, str) or len(value) > REF_MAX or not _REF_RE.fullmatch(value):
         return None, _l("Use up to %(max)d letters, digits, dots, dashes or underscores.", max=REF_MAX)
     return value, None
 
@@ -178,7 +180,7 @@ def clean_origin(value):
 
     Attribution only: an unusable value is dropped rather than refusing a signature.
     """
-    if not isinstance(value, str) or len(value) > ORIGIN_MAX or not _ORIGIN_RE.match(value):
+    if not isinstance(value, str) or len(value) > ORIGIN_MAX or not _ORIGIN_RE.fullmatch(value):
         return None
     return value.lower()
 
