@@ -1,4 +1,6 @@
 """The JSON API: /api/v1/..."""
+import json
+
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import get_locale, gettext as _
 
@@ -14,9 +16,11 @@ def json_body():
     """The request's JSON object, or the error that says why there is none."""
     if not request.is_json:
         raise UnsupportedMediaType()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise MalformedRequest()
+    try:
+        data = json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        # ValueError covers bad syntax and bad UTF-8; RecursionError, absurdly deep nesting.
+        raise MalformedRequest() from None
     if not isinstance(data, dict):
         raise MalformedRequest(_("The request body must be a JSON object."))
     return data
