@@ -58,7 +58,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     babel.init_app(app, locale_selector=select_locale)
     # Only public, personal-data-free reads are open to other origins.
-    cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"]}})
+    cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"], "send_wildcard": True}})
     redis_client.init_app(app)
 
 
