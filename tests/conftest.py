@@ -1,0 +1,94 @@
+"""Fixtures: ``app`` (built by the real factory, once per database backend), ``client``,
+``runner``, ``campaign`` (a slug) and ``widget`` (actions as a supporter would take them)."""
+import pytest
+import sqlalchemy
+
+from widget_service import create_app
+from widget_service.extensions import db
+
+from . import services
+from .builders import make_campaign, signature
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A fresh, empty database per test: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}", {"connect_args": {"timeout": 15}}
+        return
+    url = services.require_postgres()
+    schema = services.new_schema_name()
+    admin = sqlalchemy.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def build_app(database_url, create_schema=True, **overrides):
+    url, engine_options = database_url
+    config = {
+        "TESTING": True,
+        "WIDGET_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "REDIS_URL": "",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    if create_schema:
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(database_url):
+    app = build_app(database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def campaign(app):
+    """The slug of a new open campaign with English and Urdu texts and a goal of 1,000."""
+    with app.app_context():
+        return make_campaign().slug
+
+
+class Widget:
+    """What supporters and allies do, through the public HTTP surface."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign(self, slug, **fields):
+        return self.client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature(**fields))
+
+    def count(self, slug):
+        response = self.client.get(f"/api/v1/campaigns/{slug}/count")
+        assert response.status_code == 200, response.data
+        return response.get_json()["signatures"]
+
+
+@pytest.fixture
+def widget(client):
+    return Widget(client)

@@ -1,0 +1,78 @@
+"""Configuration from WIDGET_* variables, and the README's table of them."""
+import re
+from pathlib import Path
+
+import pytest
+
+from widget_service import config, create_app
+
+
+def test_defaults_need_no_configuration():
+    settings = config.from_environ({})
+    assert settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert settings["REDIS_URL"] == "" and settings["TRUSTED_PROXIES"] == 0
+
+
+def test_variables_are_read():
+    settings = config.from_environ({
+        "WIDGET_DATABASE_URL": "postgresql+psycopg://db/widgets", "WIDGET_TRUSTED_PROXIES": "2",
+        "WIDGET_REDIS_URL": "redis://cache:6379/0", "WIDGET_COUNT_CACHE_SECONDS": "5",
+    })
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/widgets"
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert settings["TRUSTED_PROXIES"] == 2 and settings["COUNT_CACHE_SECONDS"] == 5
+    assert settings["REDIS_URL"] == "redis://cache:6379/0"
+
+
+@pytest.mark.parametrize("environ", [
+    {"WIDGET_TRUSTED_PROXIES": "many"}, {"WIDGET_TRUSTED_PROXIES": "-1"}, {"WIDGET_ENV": "staging"},
+    {"WIDGET_MAX_BODY_BYTES": "10"},
+])
+def test_bad_values_are_refused_with_a_clear_message(environ):
+    with pytest.raises(config.ConfigError, match="WIDGET_"):
+        config.from_environ(environ)
+
+
+@pytest.mark.parametrize("secret", [None, config.DEV_SECRET_KEY, "short"])
+def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret):
+    monkeypatch.setenv("WIDGET_ENV", "production")
+    if secret is None:
+        monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("WIDGET_SECRET_KEY", secret)
+    with pytest.raises(config.ConfigError, match="WIDGET_SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("WIDGET_ENV", "production")
+    monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    assert create_app().config["WIDGET_ENV"] == "production"
+
+
+def test_trusted_proxies_decide_whose_address_is_the_client(tmp_path):
+    from .conftest import build_app
+
+    seen = []
+
+    def capture(app):
+        @app.get("/_whoami")
+        def whoami():
+            from flask import request
+            seen.append(request.remote_addr)
+            return ""
+        return app
+
+    database = (f"sqlite:///{tmp_path / 'x.sqlite3'}", {})
+    direct = capture(build_app(database, create_schema=False))
+    direct.test_client().get("/_whoami", headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    proxied = capture(build_app(database, create_schema=False, TRUSTED_PROXIES=1))
+    proxied.test_client().get("/_whoami", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen == ["10.0.0.2", "198.51.100.7"]
+
+
+def test_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `WIDGET_([A-Z_]+)`", readme, re.MULTILINE))
+    assert documented >= set(config.SETTINGS), set(config.SETTINGS) - documented
