@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, request, url_for
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, redis_client
@@ -26,6 +27,7 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_assets(app)
     register_headers(app)
+    register_template_context(app)
     cli.init_app(app)
     return app
 
@@ -84,6 +86,16 @@ def register_assets(app):
         return url_for("static", filename=filename, v=digests[filename])
 
     app.jinja_env.globals["asset_url"] = asset_url
+
+
+RTL_LANGUAGES = {"ur", "ar", "fa"}
+
+
+def register_template_context(app):
+    @app.context_processor
+    def page_language():
+        lang = str(get_locale())
+        return {"page_lang": lang, "page_dir": "rtl" if lang in RTL_LANGUAGES else "ltr"}
 
 
 def register_headers(app):
