@@ -1,0 +1,25 @@
+"""GET /embed.js: small, cached briefly, revalidated by ETag."""
+import gzip
+
+LOADER_BUDGET = 1536  # bytes, gzipped
+
+
+def test_loader_is_javascript_with_a_short_cache_and_an_etag(client):
+    response = client.get("/embed.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    etag = response.headers["ETag"]
+    again = client.get("/embed.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_loader_fits_its_budget(client):
+    size = len(gzip.compress(client.get("/embed.js").data, 9))
+    assert size <= LOADER_BUDGET, f"embed.js is {size} bytes gzipped, budget {LOADER_BUDGET}"
+
+
+def test_loader_checks_origins_and_never_posts_to_any_origin(client):
+    source = client.get("/embed.js").data.decode()
+    assert "e.origin !== origin" in source and "frames[i].contentWindow === e.source" in source
+    assert "'*'" not in source
