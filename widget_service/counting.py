@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .cache import TTLCache
 from .extensions import db
 from .models import CounterShard, Signature
-from .redis_client import get_redis, redis_errors
+from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def _local_cache():
 
 
 def _cache_key(campaign_id):
-    return f"msp:count:{campaign_id}"
+    return key("count", campaign_id)
 
 
 def add_to_count(campaign_id, amount=1):

@@ -16,3 +16,8 @@ def init_app(app):
 
 def get_redis():
     return current_app.extensions.get("msp_redis")
+
+
+def key(*parts):
+    """A Redis key under this deployment's prefix, so deployments can share one Redis."""
+    return current_app.config["REDIS_PREFIX"] + ":".join(str(part) for part in parts)
