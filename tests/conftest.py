@@ -49,12 +49,32 @@ def build_app(database_url, create_schema=True, **overrides):
     return app
 
 
-@pytest.fixture
-def app(database_url):
-    app = build_app(database_url)
-    yield app
+def dispose(app):
+    """Close the app's database and Redis connections."""
     with app.app_context():
         db.engine.dispose()
+    redis = app.extensions.get("msp_redis")
+    if redis is not None:
+        redis.close()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build apps on this test's database (several make several service instances)."""
+    apps = []
+
+    def make(create_schema=True, **overrides):
+        apps.append(build_app(database_url, create_schema=create_schema, **overrides))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        dispose(app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from sqlalchemy import inspect
 
 from widget_service.extensions import db
 
-from .conftest import build_app
 
 
-def test_upgrade_on_an_empty_database_matches_the_models(database_url):
-    app = build_app(database_url, create_schema=False)
+def test_upgrade_on_an_empty_database_matches_the_models(make_app):
+    app = make_app(create_schema=False)
     with app.app_context():
         assert inspect(db.engine).get_table_names() == []
         upgrade()
@@ -19,4 +18,3 @@ def test_upgrade_on_an_empty_database_matches_the_models(database_url):
             assert compare_metadata(context, db.metadata) == []
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        db.engine.dispose()
