@@ -1,0 +1,163 @@
+"""An allied organisation's website that embeds the petition widget, on another site than the service.
+
+    python demo/allied_site.py --port 5001 --service http://127.0.0.1:5000
+
+then open http://localhost:5001/ (English) and http://localhost:5001/ur (Urdu). The page is read
+as "localhost" and the service as "127.0.0.1": two different sites, the way allies embed it.
+Standard library only; the tests run ``make_server`` in a thread on a free port.
+"""
+import argparse
+import html
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
+
+PARTNER = "demo-ally"
+
+TEXTS = {
+    "en": {
+        "dir": "ltr",
+        "org": "Quetta Solidarity Network",
+        "title": "Stand with the Hazara of Quetta",
+        "intro": (
+            "We are a volunteer network of families, teachers and students in Pakistan and abroad. "
+            "We support Minority Support Pakistan's petition for accountability, religious freedom "
+            "and security. Please add your name below, then share this page with your friends."
+        ),
+        "noscript_title": "The same petition, embedded without JavaScript",
+        "noscript_intro": "Sites that do not allow third-party scripts can paste this plain iframe instead:",
+        "other": ("/ur", "ur", "اردو"),
+        "footer": "Quetta Solidarity Network is an independent ally of Minority Support Pakistan.",
+    },
+    "ur": {
+        "dir": "rtl",
+        "org": "کوئٹہ یکجہتی نیٹ ورک",
+        "title": "کوئٹہ کے ہزارہ کے ساتھ کھڑے ہوں",
+        "intro": (
+            "ہم پاکستان اور بیرونِ ملک خاندانوں، اساتذہ اور طلبہ کا رضاکار نیٹ ورک ہیں۔ ہم احتساب، مذہبی "
+            "آزادی اور تحفظ کے لیے مائنارٹی سپورٹ پاکستان کی درخواست کی حمایت کرتے ہیں۔ نیچے اپنا نام "
+            "شامل کریں اور یہ صفحہ اپنے دوستوں کو بھیجیں۔"
+        ),
+        "noscript_title": "یہی درخواست، جاوا اسکرپٹ کے بغیر",
+        "noscript_intro": "جو ویب سائٹس بیرونی اسکرپٹ کی اجازت نہیں دیتیں، وہ یہ سادہ iframe لگا سکتی ہیں:",
+        "other": ("/", "en", "English"),
+        "footer": "کوئٹہ یکجہتی نیٹ ورک مائنارٹی سپورٹ پاکستان کا ایک آزاد حلیف ہے۔",
+    },
+}
+
+# The host's own CSS, on purpose a little opinionated: the widget must look right regardless.
+HOST_CSS = """
+* { box-sizing: content-box; }
+body { margin: 0; font: 18px/1.6 Georgia, "Times New Roman", serif; color: #222; background: #f4efe6; }
+header { background: #3b2f5c; color: #fff; padding: 12px 20px; display: flex; gap: 16px;
+         justify-content: space-between; align-items: center; flex-wrap: wrap; }
+header a { color: #ffd98a; }
+main { max-width: 720px; margin: 0 auto; padding: 20px; }
+h1 { font-size: 2rem; color: #3b2f5c; margin: 0 0 12px; }
+p { margin: 0 0 16px; }
+iframe { border: 2px solid #d8cfc0; }
+pre { background: #222; color: #eee; padding: 12px; white-space: pre-wrap; word-break: break-all;
+      font-size: 13px; direction: ltr; text-align: left; }
+footer { padding: 20px; text-align: center; font-size: 14px; color: #666; }
+"""
+
+
+def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER):
+    """The script snippet an ally pastes, exactly as documented."""
+    return (
+        f'<script async src="{html.escape(service_url)}/embed.js" data-campaign="{html.escape(campaign)}" '
+        f'data-widget="petition" data-lang="{lang}" data-partner="{html.escape(partner)}"></script>'
+    )
+
+
+def iframe_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER):
+    """The no-script form: a plain iframe with a fixed, generous height."""
+    query = urlencode({"lang": lang, "ref": partner})
+    src = f"{service_url}/widgets/{campaign}/petition?{query}"
+    return (
+        f'<iframe src="{html.escape(src)}" title="Minority Support Pakistan: petition" loading="lazy" '
+        f'width="100%" height="1200" style="border:0;max-width:640px"></iframe>'
+    )
+
+
+def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
+    """The ally's page in ``lang`` ("en" or "ur") with the widget embedded twice: script and iframe."""
+    t = TEXTS[lang]
+    href, other_lang, other_label = t["other"]
+    plain = iframe_snippet(service_url, lang, campaign)
+    return f"""<!doctype html>
+<html lang="{lang}" dir="{t['dir']}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{t['title']} · {t['org']}</title>
+<style>{HOST_CSS}</style>
+</head>
+<body>
+<header>
+<strong>{t['org']}</strong> <a href="{href}" lang="{other_lang}" hreflang="{other_lang}">{other_label}</a>
+</header>
+<main>
+<h1>{t['title']}</h1>
+<p>{t['intro']}</p>
+{snippet(service_url, lang, campaign)}
+<section id="noscript">
+<h2>{t['noscript_title']}</h2>
+<p>{t['noscript_intro']}</p>
+<pre><code>{html.escape(plain)}</code></pre>
+{plain}
+</section>
+{extra_html}
+</main>
+<footer>{t['footer']}</footer>
+</body>
+</html>
+"""
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Serves the pages in ``server.routes`` by path; anything else is a 404."""
+
+    def do_GET(self):
+        body = self.server.routes.get(self.path.split("?", 1)[0])
+        data = (body if body is not None else "<!doctype html><title>Not found</title>").encode()
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format, *args):
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+
+def make_server(host, port, service_url, campaign="hazara-quetta", pages=None, quiet=True):
+    """A ``ThreadingHTTPServer`` for the ally's site (not started). ``pages`` adds ``{path: html}``;
+    tests add more later through ``server.routes``."""
+    service_url = service_url.rstrip("/")
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.quiet = quiet
+    server.routes = {"/": page(service_url, "en", campaign), "/ur": page(service_url, "ur", campaign)}
+    server.routes.update(pages or {})
+    return server
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--service", default="http://127.0.0.1:5000", help="the widget service's URL")
+    parser.add_argument("--campaign", default="hazara-quetta")
+    args = parser.parse_args()
+    server = make_server(args.host, args.port, args.service, args.campaign, quiet=False)
+    print(f"Allied site on http://localhost:{args.port}/ and /ur, embedding {args.service}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
