@@ -6,10 +6,11 @@
   var base = new URL(me.src);
   var origin = base.origin;
   var frames = [];
+  var TITLES = { en: 'Minority Support Pakistan petition', ur: 'مائنارٹی سپورٹ پاکستان کی پٹیشن' };
 
   // Default styles go first in <head>, so the host page's own CSS can override them.
   var css = document.createElement('style');
-  css.textContent = '.msp-widget-frame{display:block;width:100%;max-width:640px;border:0;' +
+  css.textContent = '.msp-widget-frame{display:block;width:100%;border:0;' +
     'color-scheme:normal;opacity:0;transition:opacity .2s}.msp-widget-frame.msp-loaded{opacity:1}';
   document.head.insertBefore(css, document.head.firstChild);
 
@@ -22,7 +23,7 @@
     if (d.partner) q.set('ref', d.partner);
     var f = document.createElement('iframe');
     f.src = origin + '/widgets/' + encodeURIComponent(d.campaign) + '/' + encodeURIComponent(kind) + '?' + q;
-    f.title = d.title || 'Minority Support Pakistan: ' + kind;
+    f.title = d.title || TITLES[d.lang] || TITLES.en;
     f.className = 'msp-widget-frame';
     f.loading = 'lazy';
     f.height = d.height || '620';
@@ -46,11 +47,13 @@
     if (e.origin !== origin || !m || !m.mspWidget || m.type !== 'resize') return;
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].contentWindow === e.source) {
-        frames[i].style.height = Math.max(80, Math.min(+m.height || 0, 4000)) + 'px';
+        frames[i].style.height = Math.max(80, Math.min(+m.height || 0, 20000)) + 'px';
       }
     }
   });
 
   window.MSPWidget = { scan: scan };
   scan();
+  // An async loader may run before the parser reaches placeholders further down the page.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);
 })();
