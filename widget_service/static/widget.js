@@ -4,15 +4,21 @@
   var host = document.body.getAttribute('data-host-origin');
 
   // Tell the host page our height when it changes, and only the host origin we were given.
-  if (host && window.parent !== window && window.ResizeObserver) {
+  // A ResizeObserver alone is not enough: Chromium does not run it in off-screen cross-origin
+  // frames, so a widget below the fold also reports at start-up, on load and on resize.
+  if (host && window.parent !== window) {
     var last = 0;
-    new ResizeObserver(function () {
+    var report = function () {
       var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
       if (h !== last) {
         last = h;
         window.parent.postMessage({ mspWidget: true, type: 'resize', height: h }, host);
       }
-    }).observe(document.documentElement);
+    };
+    if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
+    report();
+    window.addEventListener('load', report);
+    window.addEventListener('resize', report);
   }
 
   var form = document.getElementById('sign');
@@ -82,8 +88,11 @@
     fetch(form.getAttribute('data-count-url'), { cache: 'no-store' })
       .then(function (r) { return r.json(); })
       .then(function (c) {
-        var el = document.querySelector('[data-count]'), bar = document.querySelector('progress');
-        el.textContent = new Intl.NumberFormat(document.documentElement.lang).format(c.signatures);
+        var lang = document.documentElement.lang;
+        var el = document.querySelector('[data-count]'), noun = document.querySelector('[data-one]');
+        var bar = document.querySelector('progress');
+        el.textContent = new Intl.NumberFormat(lang).format(c.signatures);
+        noun.textContent = noun.getAttribute(new Intl.PluralRules(lang).select(c.signatures) === 'one' ? 'data-one' : 'data-other');
         if (bar) bar.value = Math.min(c.signatures, c.goal);
       }).catch(function () {});
   }
