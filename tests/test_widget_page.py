@@ -25,7 +25,7 @@ def test_english_page_has_the_petition_count_and_an_accessible_form(client, widg
     assert response.status_code == 200
     assert '<html lang="en" dir="ltr">' in html
     assert "Stand up" in html and "Demand one." in html
-    assert re.search(r"<strong data-count>1</strong> signature\b", html)
+    assert re.search(r"<strong data-count>1</strong> <span [^>]*>signature</span>", html)
     assert '<progress max="1000" value="1"' in html
     for field, autocomplete in (("name", "name"), ("email", "email"), ("country", "country"), ("region", "address-level1")):
         assert f'<label for="f-{field}">' in html
@@ -70,6 +70,16 @@ def test_a_forged_host_origin_is_dropped(client, campaign, origin):
     assert 'data-host-origin=""' in html and "<script>alert" not in html
 
 
+@pytest.mark.parametrize(
+    ("referrer", "expected"),
+    [("https://ally.example.org/our-campaign?x=1", "https://ally.example.org"), ("http://localhost/widgets/x", ""), (None, "")],
+)
+def test_a_plain_iframe_is_attributed_to_the_page_that_framed_it(client, campaign, referrer, expected):
+    headers = {"Referer": referrer} if referrer else {}
+    _, html = page(client, campaign, "?ref=ally", headers=headers)
+    assert f'data-host-origin="{expected}"' in html and f'name="origin" value="{expected}"' in html
+
+
 def test_unknown_campaign_or_kind_is_a_404_page(client, campaign):
     assert client.get("/widgets/nope/petition").status_code == 404
     response = client.get(f"/widgets/{campaign}/no-such-kind")
@@ -108,7 +118,7 @@ def test_without_javascript_errors_rerender_the_form_tied_to_their_fields(app, c
     assert response.status_code == 422
     assert re.search(r'id="f-email"[^>]*aria-invalid="true" aria-describedby="e-email"', html)
     assert re.search(r'<p class="err" id="e-email">Enter a valid email address', html)
-    assert 'id="e-country">This field is required.' in html
+    assert 'id="e-country">Choose your country.' in html
     assert 'value="Ali"' in html, "what the supporter typed is kept"
     assert 'role="alert"' in html and stored(app) == []
 

@@ -27,8 +27,10 @@ def json_body():
 
 
 def signature_meta(origin=None):
-    """What the request itself says about the signer (never stored raw)."""
-    return {"ip": request.remote_addr, "origin": origin or request.headers.get("Origin")}
+    """What the request says about the signer (never stored raw). ``origin`` is the embedding
+    page's, as the widget passed it; the request's own Origin header is always the service's,
+    since signing is not open to other origins, so it is no attribution."""
+    return {"ip": request.remote_addr, "origin": origin}
 
 
 def thanks_body():

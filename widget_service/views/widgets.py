@@ -1,4 +1,6 @@
 """The iframe pages: GET /widgets/<campaign>/<kind>, and the no-JavaScript form post."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 
@@ -19,9 +21,18 @@ WIDGET_CSP = (
 )
 
 
-def embedding(source):
-    """The embedding page's origin and the partner's ref, as the loader passed them."""
-    return {"host_origin": clean_origin(source.get("origin")), "ref": clean_ref(source.get("ref"))[0]}
+def embedding(source, referrer=None):
+    """The embedding page's origin and the partner's ref, as the loader passed them.
+
+    A plain ``<iframe>`` snippet passes no origin; the page that framed it is then known from
+    the Referer (browsers send the embedding page's origin by default), for attribution only.
+    """
+    origin = clean_origin(source.get("origin"))
+    if origin is None and referrer:
+        parts = urlsplit(referrer)
+        framer = clean_origin(f"{parts.scheme}://{parts.netloc}")
+        origin = framer if framer and framer != request.host_url.rstrip("/").lower() else None
+    return {"host_origin": origin, "ref": clean_ref(source.get("ref"))[0]}
 
 
 def render_widget(campaign, template, status=200, **context):
@@ -45,7 +56,9 @@ def widget(slug, kind):
     campaign = find_campaign(slug)
     if kind not in KINDS:
         abort(404)
-    return render_widget(campaign, "widget/petition.html", form={}, errors={}, **embedding(request.args))
+    return render_widget(
+        campaign, "widget/petition.html", form={}, errors={}, **embedding(request.args, request.referrer)
+    )
 
 
 @bp.post("/<slug>/petition")
