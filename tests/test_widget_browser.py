@@ -179,12 +179,6 @@ def test_several_widgets_on_one_page_and_a_later_scan(page, host_site, live_serv
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    raises=PlaywrightTimeoutError,
-    reason="embed.js bug: it scans once, when it runs; async, it can run before the parser reaches a "
-    "later placeholder (here: one behind a slow parser-blocking script)",
-)
 def test_a_placeholder_parsed_after_the_loader_ran_gets_a_widget(page, host_site, live_service):
     def slow_script(route):
         time.sleep(1)  # the host's own slow, parser-blocking script (analytics, a framework...)
@@ -204,11 +198,6 @@ def test_a_placeholder_parsed_after_the_loader_ran_gets_a_widget(page, host_site
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="widget.js bug: after signing it updates the number but not the plural noun: '1 signatures'",
-)
 def test_the_count_line_after_signing_reads_as_a_fresh_load_shows_it(page, host_site, live_service):
     [widget] = open_host_page(page, host_site.url + "/", live_service.url)
     frame = widget.sign("Only One", "only.one@example.org")
@@ -219,12 +208,6 @@ def test_the_count_line_after_signing_reads_as_a_fresh_load_shows_it(page, host_
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="views/api.py bug: a signature from the no-script iframe is credited to the service's own "
-    "origin, as signature_meta falls back to the request's Origin header",
-)
 def test_signing_in_the_plain_iframe_never_credits_the_service_itself(page, host_site, live_service):
     page.goto(host_site.url + "/")
     plain = EmbeddedWidget(page, page.locator("#noscript iframe"), live_service.url)
@@ -235,12 +218,6 @@ def test_signing_in_the_plain_iframe_never_credits_the_service_itself(page, host
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="widget.js bug: it reports its height only from a ResizeObserver, which Chromium does not run "
-    "in off-screen cross-origin frames, so a widget loaded below the fold keeps 620px and jumps on scroll",
-)
 def test_a_widget_loaded_below_the_fold_is_fitted_before_it_is_scrolled_to(page, host_site, live_service):
     html = (
         '<!doctype html><body style="margin:0"><div style="height:1200px">The ally\'s article...</div>'

@@ -84,6 +84,8 @@ def clean_text(value, max_length, required=True, multiline=False):
 
 
 def clean_name(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, _l("Enter your full name.")
     name, error = clean_text(value, NAME_MAX)
     if error:
         return None, error
@@ -94,8 +96,8 @@ def clean_name(value):
 
 
 def clean_email(value):
-    if value is None or value == "":
-        return None, REQUIRED
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, _l("Enter your email address.")
     if not isinstance(value, str):
         return None, NOT_TEXT
     value = value.strip()
@@ -141,7 +143,7 @@ def canonical_email(email):
 
 def clean_country(value):
     if value is None or value == "":
-        return None, REQUIRED
+        return None, _l("Choose your country.")
     if not isinstance(value, str):
         return None, NOT_TEXT
     code = value.strip().upper()
