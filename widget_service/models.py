@@ -1,7 +1,7 @@
 """Campaigns, their texts per language, signatures and the sharded signature counter."""
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 
 from .extensions import db
 
@@ -91,8 +91,16 @@ class Signature(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
-        # The backstop against double signing: one canonical email per campaign.
-        UniqueConstraint("campaign_id", "email_canonical", name="uq_signature_campaign_email"),
+        # The backstop against double signing: one canonical email per campaign. Suspect rows
+        # are left out, so a bot that signs with somebody's address cannot block their signature.
+        Index(
+            "uq_signature_campaign_email",
+            "campaign_id",
+            "email_canonical",
+            unique=True,
+            sqlite_where=text("state <> 'suspect'"),
+            postgresql_where=text("state <> 'suspect'"),
+        ),
         CheckConstraint("state IN ('counted', 'pending', 'suspect')", name="state"),
         Index("ix_signature_campaign_created", "campaign_id", "created_at"),
     )

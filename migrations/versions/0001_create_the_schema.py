@@ -69,15 +69,20 @@ def upgrade():
     sa.CheckConstraint("state IN ('counted', 'pending', 'suspect')", name=op.f('ck_signature_state')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_signature_campaign_id_campaign'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_signature')),
-    sa.UniqueConstraint('campaign_id', 'email_canonical', name='uq_signature_campaign_email')
     )
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.create_index('ix_signature_campaign_created', ['campaign_id', 'created_at'], unique=False)
+        # One canonical email per campaign, suspect rows aside (see models.Signature).
+        batch_op.create_index(
+            'uq_signature_campaign_email', ['campaign_id', 'email_canonical'], unique=True,
+            sqlite_where=sa.text("state <> 'suspect'"), postgresql_where=sa.text("state <> 'suspect'"),
+        )
 
 
 
 def downgrade():
     with op.batch_alter_table('signature', schema=None) as batch_op:
+        batch_op.drop_index('uq_signature_campaign_email')
         batch_op.drop_index('ix_signature_campaign_created')
 
     op.drop_table('signature')
