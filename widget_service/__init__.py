@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, redis_client
+from . import cli, config, protection, redis_client
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, migrate
 
@@ -24,6 +24,7 @@ def create_app(overrides=None):
     configure_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    protection.init_app(app)
     register_errorhandlers(app)
     register_assets(app)
     register_headers(app)

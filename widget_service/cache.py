@@ -20,6 +20,18 @@ class TTLCache:
         with self._lock:
             self._items[key] = (value, time.monotonic() + ttl)
 
+    def add(self, key, ttl):
+        """Store ``key`` unless it is there and fresh; True when it was stored."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[1] > now:
+                return False
+            if len(self._items) > 100_000:  # keep a flood of one-off keys from growing memory
+                self._items = {k: v for k, v in self._items.items() if v[1] > now}
+            self._items[key] = (True, now + ttl)
+            return True
+
     def pop(self, key):
         with self._lock:
             self._items.pop(key, None)

@@ -22,11 +22,45 @@ SETTINGS = {
     "MAX_BODY_BYTES": "16384",
     "LANGUAGES": "en,ur",
     "LOG_LEVEL": "INFO",
+    "RATELIMIT_ENABLED": "true",
+    "RATELIMIT_IP_BURST": "60 per minute",
+    "RATELIMIT_IP_SUSTAINED": "1000 per hour",
+    "RATELIMIT_EMAIL": "5 per hour",
+    "RATELIMIT_SURGE": "",
+    "HCAPTCHA_SITEKEY": "",
+    "HCAPTCHA_SECRET": "",
+    "HCAPTCHA_VERIFY_URL": "https://api.hcaptcha.com/siteverify",
+    "HCAPTCHA_SCRIPT_URL": "https://js.hcaptcha.com/1/api.js",
+    "HCAPTCHA_HOSTNAMES": "",
+    "HCAPTCHA_TIMEOUT_SECONDS": "3",
+    "HCAPTCHA_ON_ERROR": "refuse",
+    "FORM_MIN_SECONDS": "2",
+    "FORM_MAX_AGE_SECONDS": "7200",
 }
 
 
 def _env(name, environ):
     return environ.get(f"WIDGET_{name}", SETTINGS[name])
+
+
+def _bool(name, environ):
+    raw = _env(name, environ).strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"WIDGET_{name} must be true or false, not {raw!r}")
+
+
+def _float(name, environ):
+    raw = _env(name, environ)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"WIDGET_{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"WIDGET_{name} must be more than 0")
+    return value
 
 
 def _int(name, environ, minimum=0):
@@ -37,6 +71,13 @@ def _int(name, environ, minimum=0):
         raise ConfigError(f"WIDGET_{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"WIDGET_{name} must be at least {minimum}")
+    return value
+
+
+def _choice(name, environ, choices):
+    value = _env(name, environ)
+    if value not in choices:
+        raise ConfigError(f"WIDGET_{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
 
 
@@ -65,6 +106,20 @@ def from_environ(environ=None):
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", environ, minimum=1024),
         "LANGUAGES": tuple(lang.strip() for lang in _env("LANGUAGES", environ).split(",") if lang.strip()),
         "LOG_LEVEL": _env("LOG_LEVEL", environ).upper(),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", environ),
+        "RATELIMIT_IP_BURST": _env("RATELIMIT_IP_BURST", environ),
+        "RATELIMIT_IP_SUSTAINED": _env("RATELIMIT_IP_SUSTAINED", environ),
+        "RATELIMIT_EMAIL": _env("RATELIMIT_EMAIL", environ),
+        "RATELIMIT_SURGE": _env("RATELIMIT_SURGE", environ),
+        "HCAPTCHA_SITEKEY": _env("HCAPTCHA_SITEKEY", environ),
+        "HCAPTCHA_SECRET": _env("HCAPTCHA_SECRET", environ),
+        "HCAPTCHA_VERIFY_URL": _env("HCAPTCHA_VERIFY_URL", environ),
+        "HCAPTCHA_SCRIPT_URL": _env("HCAPTCHA_SCRIPT_URL", environ),
+        "HCAPTCHA_HOSTNAMES": tuple(h.strip() for h in _env("HCAPTCHA_HOSTNAMES", environ).split(",") if h.strip()),
+        "HCAPTCHA_TIMEOUT_SECONDS": _float("HCAPTCHA_TIMEOUT_SECONDS", environ),
+        "HCAPTCHA_ON_ERROR": _choice("HCAPTCHA_ON_ERROR", environ, ("refuse", "suspect")),
+        "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", environ),
+        "FORM_MAX_AGE_SECONDS": _int("FORM_MAX_AGE_SECONDS", environ, minimum=60),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }

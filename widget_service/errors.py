@@ -62,6 +62,8 @@ class ServiceUnavailable(WidgetError):
     message = _l("The service is busy. Please try again in a moment.")
 
 
+RATE_LIMITED = _l("Too many forms have been sent from your network just now. Please try again in a few minutes.")
+
 # Werkzeug's HTTP errors mapped onto the same JSON shape.
 HTTP_CODES = {
     400: "bad_request",
@@ -93,9 +95,8 @@ def register_errorhandlers(app):
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error):
-        response = render_error(
-            error.code, HTTP_CODES.get(error.code, "error"), error.description or error.name
-        )
+        message = str(RATE_LIMITED) if error.code == 429 else (error.description or error.name)
+        response = render_error(error.code, HTTP_CODES.get(error.code, "error"), message)
         if error.code == 405 and error.valid_methods:
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response

@@ -1,0 +1,289 @@
+"""Protection shared by every public form, cheapest layer first.
+
+1. Size and type limits (``WIDGET_MAX_BODY_BYTES``, the views' content-type checks).
+2. Bot traps without cookies: a honeypot field and a signed, stateless form token that
+   catches forms sent too fast, replayed or forged. A trapped submission is answered like a
+   success and stored as suspect, so a bot learns nothing.
+3. Rate limits (Flask-Limiter, in Redis when configured): per client IP per campaign, burst
+   and sustained, sized for carrier-grade NAT; an optional campaign-wide surge limit; and per
+   canonical email, which is answered like a duplicate so it reveals nobody's signature.
+4. hCaptcha, verified server-side with ``requests``.
+
+A form opts in with ``@protected_form("petition")`` on its views and by calling ``screen``,
+``passes_captcha`` and ``email_limited`` from its service; nothing is copied per form.
+"""
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import parse, parse_many
+
+from .cache import TTLCache
+from .config import ConfigError
+from .errors import WidgetError
+from .redis_client import get_redis, key, redis_errors
+
+log = logging.getLogger(__name__)
+
+HONEYPOT_FIELD = "website"  # hidden from people; bots fill in fields called "website"
+TOKEN_FIELD = "form_token"
+CAPTCHA_FIELD = "h-captcha-response"  # hCaptcha's own field name
+
+# hCaptcha serves its script, frames and styles from these origins.
+HCAPTCHA_ORIGINS = "https://hcaptcha.com https://*.hcaptcha.com"
+
+
+class FormExpired(WidgetError):
+    status = 400
+    code = "form_expired"
+    message = _l("This form was open for a long time. Please check your details and send it again.")
+
+
+class CaptchaFailed(WidgetError):
+    status = 400
+    code = "captcha_failed"
+    message = _l("Please complete the check that you are not a robot, then send the form again.")
+
+
+class CaptchaUnavailable(WidgetError):
+    status = 503
+    code = "captcha_unavailable"
+    message = _l("We could not check that you are not a robot just now. Please try again in a minute.")
+
+
+@dataclass
+class Screening:
+    """What the traps found: ``suspect`` names the trap that caught the submission, if any."""
+
+    suspect: str | None = None
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+def keyed_hash(purpose, value):
+    """An HMAC of ``value`` under the secret key: lets us group by an IP or an address
+    (signatures, rate-limit buckets in Redis) without keeping the IP or the address itself."""
+    if not value:
+        return None
+    secret = hashlib.sha256(f"msp-{purpose}:".encode() + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_campaign_key():
+    return f"{keyed_hash('ip-hash', request.remote_addr)}:{request.view_args.get('slug', '')}"
+
+
+def campaign_key():
+    return request.view_args.get("slug", "")
+
+
+def protected_form(kind):
+    """Mark a view that accepts ``kind`` forms; ``init_app`` gives it the shared rate limits."""
+
+    def mark(view):
+        view.msp_form_kind = kind
+        return view
+
+    return mark
+
+
+def _limit(limiter, kind, view):
+    """Wrap ``view`` in the per-IP and surge limits that every ``kind`` view shares."""
+    def ip_limits():
+        return f"{current_app.config['RATELIMIT_IP_BURST']};{current_app.config['RATELIMIT_IP_SUSTAINED']}"
+
+    view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_SURGE"] or "1/second",
+        scope=f"{kind}-surge",
+        key_func=campaign_key,
+        exempt_when=lambda: not current_app.config["RATELIMIT_SURGE"],
+    )(view)
+
+
+def email_limited(kind, campaign_id, email_canonical):
+    """True when this mailbox sent ``kind`` forms too often; the caller answers as for a duplicate."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return False
+    config = current_app.config
+    limiter = current_app.extensions["msp_limiter"]
+    try:
+        return not limiter.limiter.hit(
+            parse(config["RATELIMIT_EMAIL"]),
+            config["RATELIMIT_KEY_PREFIX"],
+            f"{kind}-email",
+            str(campaign_id),
+            keyed_hash("email", email_canonical),
+        )
+    except Exception as error:  # the limits storage failed: never refuse a supporter for it
+        log.warning("per-email limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
+        return False
+
+
+# --- bot traps ------------------------------------------------------------------------------
+
+def _serializer(kind):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"msp-form-token:{kind}")
+
+
+def form_token(kind, refreshed=False):
+    """A signed token for a form shown now: when, which form, and a nonce against replays."""
+    payload = {"n": secrets.token_urlsafe(9)}
+    if refreshed:
+        payload["r"] = 1  # re-issued after expiry: the supporter has already filled the form in
+    return _serializer(kind).dumps(payload)
+
+
+def _first_use(nonce, ttl):
+    """True the first time ``nonce`` is seen within ``ttl`` seconds, on any instance."""
+    redis = get_redis()
+    if redis is not None:
+        try:
+            return bool(redis.set(key("form-nonce", nonce), 1, nx=True, ex=ttl))
+        except redis_errors as error:
+            log.warning("replay check in Redis unavailable, using this process: %s", error)
+    return _local_nonces().add(nonce, ttl)
+
+
+def _local_nonces():
+    return current_app.extensions.setdefault("msp_form_nonces", TTLCache())
+
+
+def screen(kind, form, token_required):
+    """Run the bot traps on a submitted form.
+
+    ``token_required`` is true for the widget's own forms, which always carry a token; an
+    ally's own form posting JSON has none and is judged by the captcha and limits instead.
+    Raises ``FormExpired`` for a token too old to trust, so a person can send again.
+    """
+    if form.get(HONEYPOT_FIELD):
+        return Screening("honeypot")
+    token = form.get(TOKEN_FIELD)
+    if not token:
+        return Screening("no_token" if token_required else None)
+    if not isinstance(token, str):
+        return Screening("forged_token")
+    config = current_app.config
+    max_age = config["FORM_MAX_AGE_SECONDS"]
+    try:
+        payload, issued = _serializer(kind).loads(token, max_age=max_age, return_timestamp=True)
+    except SignatureExpired:
+        raise FormExpired() from None
+    except BadSignature:
+        return Screening("forged_token")
+    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+        return Screening("forged_token")
+    if not payload.get("r") and time.time() - issued.timestamp() < config["FORM_MIN_SECONDS"]:
+        return Screening("too_fast")
+    if not _first_use(payload["n"], max_age):
+        return Screening("replayed")
+    return Screening()
+
+
+# --- hCaptcha -------------------------------------------------------------------------------
+
+def captcha_enabled(campaign):
+    config = current_app.config
+    return bool(config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]) and campaign.setting("captcha", True)
+
+
+def captcha_csp_sources():
+    """Where the captcha's script, frames and styles come from, for the widget's CSP."""
+    parts = urlsplit(current_app.config["HCAPTCHA_SCRIPT_URL"])
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.hostname == "hcaptcha.com" or (parts.hostname or "").endswith(".hcaptcha.com"):
+        return HCAPTCHA_ORIGINS
+    return origin
+
+
+def expected_hostnames():
+    configured = current_app.config["HCAPTCHA_HOSTNAMES"]
+    return set(configured) if configured else {request.host.split(":")[0]}
+
+
+def passes_captcha(campaign, form):
+    """True when the captcha is off or was solved; False when the verify service is down and
+    ``WIDGET_HCAPTCHA_ON_ERROR=suspect`` (store, but do not count). Raises otherwise."""
+    if not captcha_enabled(campaign):
+        return True
+    token = form.get(CAPTCHA_FIELD)
+    if not token or not isinstance(token, str) or len(token) > 10_000:
+        raise CaptchaFailed()
+    config = current_app.config
+    try:
+        response = _session().post(
+            config["HCAPTCHA_VERIFY_URL"],
+            data={
+                "secret": config["HCAPTCHA_SECRET"],
+                "response": token,
+                "remoteip": request.remote_addr,
+                "sitekey": config["HCAPTCHA_SITEKEY"],
+            },
+            timeout=config["HCAPTCHA_TIMEOUT_SECONDS"],
+        )
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as error:
+        log.warning("captcha verification unavailable: %s", error.__class__.__name__)
+        if config["HCAPTCHA_ON_ERROR"] == "suspect":
+            return False
+        raise CaptchaUnavailable() from None
+    if not isinstance(result, dict) or result.get("success") is not True:
+        log.info("captcha refused: %s", result.get("error-codes") if isinstance(result, dict) else "bad answer")
+        raise CaptchaFailed()
+    if result.get("hostname") not in expected_hostnames():
+        log.info("captcha solved on an unexpected hostname")
+        raise CaptchaFailed()
+    return True
+
+
+def _session():
+    # One connection pool per process: a TLS handshake per signature would cost more than the check.
+    return current_app.extensions.setdefault("msp_captcha_session", requests.Session())
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+def init_app(app):
+    """Bind the rate limiter and wrap every view marked with ``protected_form``.
+
+    Call after the blueprints are registered. The limiter is made per app rather than as one
+    unbound extension: Flask-Limiter keeps settings such as storage and key prefix on the
+    extension object, so one instance bound to several apps (the tests, several instances in
+    one process) would mix them.
+    """
+    config = app.config
+    for name in ("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE"):
+        try:
+            if config[name] or name != "RATELIMIT_SURGE":
+                parse_many(config[name])
+        except ValueError:
+            raise ConfigError(f"WIDGET_{name} is not a rate limit such as '60 per minute'") from None
+    if config["REDIS_URL"]:
+        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5, "socket_connect_timeout": 0.5})
+    else:
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['REDIS_PREFIX']}limits")
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
+    config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    limiter = Limiter(key_func=client_campaign_key, app=app)
+    app.extensions["msp_limiter"] = limiter
+    for endpoint, view in list(app.view_functions.items()):
+        kind = getattr(view, "msp_form_kind", None)
+        if kind:
+            app.view_functions[endpoint] = _limit(limiter, kind, view)
+    if not config["RATELIMIT_ENABLED"]:
+        app.logger.warning("WIDGET_RATELIMIT_ENABLED is off: no form is rate limited")
