@@ -25,6 +25,22 @@
   if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
   var alertBox = document.getElementById('alert');
   var button = form.querySelector('button');
+  var captchaScript = form.getAttribute('data-captcha-script'), captchaId = null;
+
+  // The captcha's script loads only once the supporter starts filling the form in: readers who
+  // never sign download nothing from the captcha service.
+  function loadCaptcha() {
+    form.removeEventListener('focusin', loadCaptcha);
+    var s = document.createElement('script');
+    window.mspCaptchaReady = function () {
+      var box = document.getElementById('captcha');
+      captchaId = window.hcaptcha.render(box, { sitekey: box.getAttribute('data-sitekey') });
+    };
+    s.src = captchaScript + (captchaScript.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady';
+    s.async = true;
+    document.head.appendChild(s);
+  }
+  if (captchaScript) form.addEventListener('focusin', loadCaptcha);
 
   function showErrors(errors) {
     var first = null;
@@ -72,6 +88,9 @@
         return fail(form.getAttribute('data-msg-invalid'), showErrors(result.body.errors || {}));
       }
       if (result.status === 409) return fail(form.getAttribute('data-msg-closed'));
+      if (result.status === 429) return fail(form.getAttribute('data-msg-limited'));
+      if (result.body.form_token) form.elements.form_token.value = result.body.form_token;
+      if (result.body.error === 'captcha_failed' && captchaId !== null) window.hcaptcha.reset(captchaId);
       fail(result.body.message || form.getAttribute('data-msg-failed'));
     }).catch(function () {
       button.disabled = false;

@@ -7,6 +7,7 @@ from flask_babel import get_locale, gettext as _
 from ..campaigns import campaign_ref, find_campaign, public_summary
 from ..counting import current_count
 from ..errors import MalformedRequest, UnsupportedMediaType
+from ..protection import FormExpired, form_token, protected_form
 from ..signing import sign_petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,9 +57,15 @@ def campaign_count(slug):
 
 
 @bp.post("/campaigns/<slug>/signatures")
+@protected_form("petition")
 def create_signature(slug):
     campaign = find_campaign(slug)
     data = json_body()
-    sign_petition(campaign, data, signature_meta(data.get("origin")))
+    try:
+        sign_petition(campaign, data, signature_meta(data.get("origin")))
+    except FormExpired as expired:
+        # The widget keeps what was typed and sends again with this fresh token.
+        body = {"error": expired.code, "message": str(expired.message), "form_token": form_token("petition", refreshed=True)}
+        return jsonify(body), expired.status
     # The same answer whether this mailbox had signed before or not.
     return jsonify(thanks_body()), 202

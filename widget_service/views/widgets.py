@@ -1,12 +1,13 @@
 """The iframe pages: GET /widgets/<campaign>/<kind>, and the no-JavaScript form post."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 
 from ..campaigns import find_campaign
 from ..counting import current_count
-from ..errors import CampaignClosed, ValidationFailed
+from ..errors import CampaignClosed, ValidationFailed, WidgetError
+from ..protection import FormExpired, captcha_csp_sources, captcha_enabled, form_token, protected_form
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
 
@@ -14,11 +15,16 @@ bp = Blueprint("widgets", __name__, url_prefix="/widgets")
 
 KINDS = ("petition",)
 
-# Any site may frame a widget; everything else about the page stays locked to this origin.
-WIDGET_CSP = (
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *"
-)
+
+def widget_csp(captcha):
+    """Any site may frame a widget; all else stays locked to this origin (and the captcha's)."""
+    sources = f" {captcha_csp_sources()}" if captcha else ""
+    frames = captcha_csp_sources() if captcha else "'none'"
+    return (
+        f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
+        f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors *"
+    )
 
 
 def embedding(source, referrer=None):
@@ -35,20 +41,23 @@ def embedding(source, referrer=None):
     return {"host_origin": origin, "ref": clean_ref(source.get("ref"))[0]}
 
 
-def render_widget(campaign, template, status=200, **context):
+def render_widget(campaign, template, status=200, refreshed=False, **context):
     lang = str(get_locale())
     count = current_count(campaign.id)
-    response = render_template(
+    captcha = captcha_enabled(campaign)
+    html = render_template(
         template,
         campaign=campaign,
         text=campaign.text(lang),
         lang=lang,
         count=count,
-        percent=min(100, round(100 * count / campaign.goal)) if campaign.goal else 0,
         countries=country_choices(lang),
+        form_token=form_token("petition", refreshed=refreshed),
+        captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if captcha else None,
+        captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
         **context,
-    ), status, {"Content-Security-Policy": WIDGET_CSP, "Cache-Control": "no-store"}
-    return response
+    )
+    return html, status, {"Content-Security-Policy": widget_csp(captcha), "Cache-Control": "no-store"}
 
 
 @bp.get("/<slug>/<kind>")
@@ -62,15 +71,26 @@ def widget(slug, kind):
 
 
 @bp.post("/<slug>/petition")
+@protected_form("petition")
 def sign_without_js(slug):
     """The form's own post, for supporters whose browser runs no JavaScript."""
     campaign = find_campaign(slug)
     form = request.form.to_dict()
     context = embedding(form)
+    meta = {"ip": request.remote_addr, "origin": context["host_origin"], "widget": True}
+
+    def again(status, errors=None, **extra):
+        return render_widget(campaign, "widget/petition.html", status, form=form, errors=errors or {}, **extra, **context)
+
     try:
-        sign_petition(campaign, form, {"ip": request.remote_addr, "origin": context["host_origin"]})
+        sign_petition(campaign, form, meta)
     except ValidationFailed as failed:
-        return render_widget(campaign, "widget/petition.html", 422, form=form, errors=failed.errors, **context)
+        return again(422, errors=failed.errors)
     except CampaignClosed:
-        return render_widget(campaign, "widget/petition.html", 409, form=form, errors={}, closed=True, **context)
+        return again(409, closed=True)
+    except FormExpired as expired:
+        # A fresh token, marked as re-issued, so sending straight away is not "too fast".
+        return again(400, refreshed=True, notice=str(expired.message))
+    except WidgetError as refused:  # the captcha failed or could not be checked
+        return again(refused.status, notice=str(refused.message))
     return render_widget(campaign, "widget/thanks.html", **context)
