@@ -1,5 +1,7 @@
 """Fixtures: ``app`` (built by the real factory, once per database backend), ``client``,
 ``runner``, ``campaign`` (a slug) and ``widget`` (actions as a supporter would take them)."""
+import re
+
 import pytest
 import sqlalchemy
 
@@ -40,6 +42,10 @@ def build_app(database_url, create_schema=True, **overrides):
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "REDIS_URL": "",
+        # Most tests send many forms from one address at once; tests of the protection
+        # itself switch these back on.
+        "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,
     }
     config.update(overrides)
     app = create_app(config)
@@ -102,6 +108,16 @@ class Widget:
 
     def sign(self, slug, **fields):
         return self.client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature(**fields))
+
+    def form_token(self, slug, lang="en"):
+        """The token a freshly shown widget form carries."""
+        html = self.client.get(f"/widgets/{slug}/petition?lang={lang}").data.decode()
+        return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+
+    def post_form(self, slug, **fields):
+        """Send the widget's own form, as a browser without JavaScript does."""
+        fields.setdefault("form_token", self.form_token(slug, fields.get("lang", "en")))
+        return self.client.post(f"/widgets/{slug}/petition", data=fields)
 
     def count(self, slug):
         response = self.client.get(f"/api/v1/campaigns/{slug}/count")

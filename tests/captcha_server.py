@@ -1,0 +1,108 @@
+"""A real HTTP server on loopback that speaks hCaptcha's siteverify protocol.
+
+It knows hCaptcha's documented test keys: the site key ``10000000-ffff-ffff-ffff-000000000001``
+with the secret ``0x0000000000000000000000000000000000000000`` accepts the response token
+``10000000-aaaa-bbbb-cccc-000000000001``. Everything else fails with hCaptcha's error codes.
+It also serves a stand-in for hCaptcha's ``api.js`` (``/1/api.js``) for the browser tests: it
+renders nothing a person must solve, and puts the passing test token into the form the way the
+real script does (a hidden ``h-captcha-response`` field).
+"""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+SITEKEY = "10000000-ffff-ffff-ffff-000000000001"
+SECRET = "0x0000000000000000000000000000000000000000"
+PASSING_TOKEN = "10000000-aaaa-bbbb-cccc-000000000001"
+
+STAND_IN_SCRIPT = """
+(function () {
+  var src = new URL(document.currentScript.src);
+  window.hcaptcha = {
+    render: function (box, opts) {
+      var field = document.createElement('textarea');
+      field.name = 'h-captcha-response';
+      field.hidden = true;
+      field.value = '%(token)s';
+      box.appendChild(field);
+      box.setAttribute('data-rendered-for', opts.sitekey);
+      return 0;
+    },
+    reset: function () {},
+    getResponse: function () { return '%(token)s'; }
+  };
+  var onload = src.searchParams.get('onload');
+  if (onload && window[onload]) window[onload]();
+})();
+""" % {"token": PASSING_TOKEN}
+
+
+class CaptchaServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, hostname="127.0.0.1", delay=0.0):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.hostname = hostname  # what a passing answer says the captcha was solved on
+        self.delay = delay
+        self.requests = []  # the form fields of every verify request, for assertions
+        self.script_loads = 0
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_port}"
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body, content_type):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except BrokenPipeError:
+            pass  # the service gave up waiting, as a slow-server test wants it to
+
+    def do_GET(self):
+        if self.path.split("?")[0] == "/1/api.js":
+            self.server.script_loads += 1
+            return self._send(200, STAND_IN_SCRIPT, "text/javascript")
+        self._send(404, "not found", "text/plain")
+
+    def do_POST(self):
+        if self.path != "/siteverify":
+            return self._send(404, "not found", "text/plain")
+        length = int(self.headers.get("Content-Length") or 0)
+        fields = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        self.server.requests.append(fields)
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        self._send(200, json.dumps(verdict(fields, self.server.hostname)), "application/json")
+
+
+def verdict(fields, hostname):
+    """hCaptcha's answer for these fields, with its documented error codes."""
+    if "secret" not in fields:
+        return {"success": False, "error-codes": ["missing-input-secret"]}
+    if fields["secret"] != SECRET:
+        return {"success": False, "error-codes": ["invalid-input-secret"]}
+    if "response" not in fields:
+        return {"success": False, "error-codes": ["missing-input-response"]}
+    if fields.get("sitekey", SITEKEY) != SITEKEY:
+        return {"success": False, "error-codes": ["sitekey-secret-mismatch"]}
+    if fields["response"] != PASSING_TOKEN:
+        return {"success": False, "error-codes": ["invalid-input-response"]}
+    return {"success": True, "challenge_ts": time.strftime("%Y-%m-%dT%H:%M:%SZ"), "hostname": hostname, "credit": False}
