@@ -9,15 +9,15 @@
    canonical email, which is answered like a duplicate so it reveals nobody's signature.
 4. hCaptcha, verified server-side with ``requests``.
 
-A form opts in with ``@protected_form("petition")`` on its views and by calling ``screen``,
-``passes_captcha`` and ``email_limited`` from its service; nothing is copied per form.
+A form opts in with ``@protected_form("petition")`` on its views (the rate limits) and by
+calling ``check_form`` from its service, once its fields are valid; nothing is copied per form.
 """
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 import time
-from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -61,11 +61,32 @@ class CaptchaUnavailable(WidgetError):
     message = _l("We could not check that you are not a robot just now. Please try again in a minute.")
 
 
-@dataclass
-class Screening:
-    """What the traps found: ``suspect`` names the trap that caught the submission, if any."""
+STORE = "store"  # a person, as far as we can tell: store and count
+SUSPECT = "suspect"  # caught by a trap: store uncounted, answer like a success
+DROP = "drop"  # the mailbox is over its limit: store nothing, answer like a duplicate
 
-    suspect: str | None = None
+
+def check_form(kind, campaign, form, email_canonical, token_required):
+    """Every check a valid ``kind`` form passes before it is stored; returns STORE, SUSPECT or DROP.
+
+    The order matters. The traps are judged first but the form token is used up last, so a
+    person whose form came back (a mistyped field, a failed captcha) can send the same form
+    again. The email limit counts only forms that passed the traps and the captcha: a bot
+    using somebody's address must not use up that person's allowance.
+    Raises ``FormExpired``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a person to act on.
+    """
+    trap, nonce = _traps(kind, form, token_required)
+    if trap:
+        log.info("%s form for %s trapped: %s", kind, campaign.slug, trap)
+        return SUSPECT
+    if not _passes_captcha(campaign, form):
+        return SUSPECT  # the captcha could not be verified; kept uncounted for review
+    if _email_limited(kind, campaign.id, email_canonical):
+        return DROP
+    if nonce and not _first_use(nonce, current_app.config["FORM_MAX_AGE_SECONDS"]):
+        log.info("%s form for %s trapped: replayed", kind, campaign.slug)
+        return SUSPECT
+    return STORE
 
 
 # --- rate limits ----------------------------------------------------------------------------
@@ -79,12 +100,32 @@ def keyed_hash(purpose, value):
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def client_network(ip):
+    """The unit a client is limited by: its IPv4 address, or its IPv6 /64 (one subscriber's
+    allocation, from which a client could otherwise take a fresh address per request)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip or ""
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def client_campaign_key():
-    return f"{keyed_hash('ip-hash', request.remote_addr)}:{request.view_args.get('slug', '')}"
+    return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{request.view_args.get('slug', '')}"
 
 
 def campaign_key():
     return request.view_args.get("slug", "")
+
+
+def _counts_against_limits(response):
+    # A request for an unknown campaign writes nothing; counting it would let random slugs
+    # fill the limits storage with one-off buckets.
+    return response.status_code != 404
 
 
 def protected_form(kind):
@@ -102,16 +143,19 @@ def _limit(limiter, kind, view):
     def ip_limits():
         return f"{current_app.config['RATELIMIT_IP_BURST']};{current_app.config['RATELIMIT_IP_SUSTAINED']}"
 
-    view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
+    view = limiter.shared_limit(
+        ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key, deduct_when=_counts_against_limits
+    )(view)
     return limiter.shared_limit(
         lambda: current_app.config["RATELIMIT_SURGE"] or "1/second",
         scope=f"{kind}-surge",
         key_func=campaign_key,
         exempt_when=lambda: not current_app.config["RATELIMIT_SURGE"],
+        deduct_when=_counts_against_limits,
     )(view)
 
 
-def email_limited(kind, campaign_id, email_canonical):
+def _email_limited(kind, campaign_id, email_canonical):
     """True when this mailbox sent ``kind`` forms too often; the caller answers as for a duplicate."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return False
@@ -156,38 +200,35 @@ def _first_use(nonce, ttl):
 
 
 def _local_nonces():
-    return current_app.extensions.setdefault("msp_form_nonces", TTLCache())
+    return current_app.extensions["msp_form_nonces"]
 
 
-def screen(kind, form, token_required):
-    """Run the bot traps on a submitted form.
+def _traps(kind, form, token_required):
+    """``(trap, nonce)``: the name of the trap the form fell into, if any, and its token's nonce.
 
     ``token_required`` is true for the widget's own forms, which always carry a token; an
     ally's own form posting JSON has none and is judged by the captcha and limits instead.
     Raises ``FormExpired`` for a token too old to trust, so a person can send again.
     """
     if form.get(HONEYPOT_FIELD):
-        return Screening("honeypot")
+        return "honeypot", None
     token = form.get(TOKEN_FIELD)
     if not token:
-        return Screening("no_token" if token_required else None)
+        return ("no_token" if token_required else None), None
     if not isinstance(token, str):
-        return Screening("forged_token")
+        return "forged_token", None
     config = current_app.config
-    max_age = config["FORM_MAX_AGE_SECONDS"]
     try:
-        payload, issued = _serializer(kind).loads(token, max_age=max_age, return_timestamp=True)
+        payload, issued = _serializer(kind).loads(token, max_age=config["FORM_MAX_AGE_SECONDS"], return_timestamp=True)
     except SignatureExpired:
         raise FormExpired() from None
     except BadSignature:
-        return Screening("forged_token")
+        return "forged_token", None
     if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
-        return Screening("forged_token")
+        return "forged_token", None
     if not payload.get("r") and time.time() - issued.timestamp() < config["FORM_MIN_SECONDS"]:
-        return Screening("too_fast")
-    if not _first_use(payload["n"], max_age):
-        return Screening("replayed")
-    return Screening()
+        return "too_fast", None
+    return None, payload["n"]
 
 
 # --- hCaptcha -------------------------------------------------------------------------------
@@ -207,11 +248,17 @@ def captcha_csp_sources():
 
 
 def expected_hostnames():
-    configured = current_app.config["HCAPTCHA_HOSTNAMES"]
-    return set(configured) if configured else {request.host.split(":")[0]}
+    """Where a captcha may have been solved: configured, else the public URL's host. Only in
+    development, with neither set, the request's own host (a header the client controls)."""
+    config = current_app.config
+    if config["HCAPTCHA_HOSTNAMES"]:
+        return set(config["HCAPTCHA_HOSTNAMES"])
+    if config["PUBLIC_URL"]:
+        return {urlsplit(config["PUBLIC_URL"]).hostname}
+    return {urlsplit(f"//{request.host}").hostname}
 
 
-def passes_captcha(campaign, form):
+def _passes_captcha(campaign, form):
     """True when the captcha is off or was solved; False when the verify service is down and
     ``WIDGET_HCAPTCHA_ON_ERROR=suspect`` (store, but do not count). Raises otherwise."""
     if not captcha_enabled(campaign):
@@ -248,8 +295,7 @@ def passes_captcha(campaign, form):
 
 
 def _session():
-    # One connection pool per process: a TLS handshake per signature would cost more than the check.
-    return current_app.extensions.setdefault("msp_captcha_session", requests.Session())
+    return current_app.extensions["msp_captcha_session"]
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -278,9 +324,22 @@ def init_app(app):
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
-    config.setdefault("RATELIMIT_STRATEGY", "sliding-window-counter")
+    # Exact: a sliding-window counter would let a flood through at each window's edge.
+    config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+
+    # Registered before the limiter's own hook, so it runs after it (Flask runs after_request
+    # hooks in reverse): Retry-After belongs on refusals only, not on every answer.
+    @app.after_request
+    def retry_after_only_on_refusals(response):
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter = Limiter(key_func=client_campaign_key, app=app)
     app.extensions["msp_limiter"] = limiter
+    app.extensions["msp_form_nonces"] = TTLCache()
+    # One connection pool per process: a TLS handshake per signature would cost more than the check.
+    app.extensions["msp_captcha_session"] = requests.Session()
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "msp_form_kind", None)
         if kind:

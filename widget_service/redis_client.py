@@ -2,8 +2,9 @@
 import redis
 from flask import current_app
 
-# What a Redis outage looks like to callers; they fall back instead of failing the request.
-redis_errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Any Redis failure (down, timed out, a read-only replica after failover, out of memory):
+# callers fall back instead of failing the request, since Redis only holds derived state.
+redis_errors = (redis.exceptions.RedisError,)
 
 
 def init_app(app):

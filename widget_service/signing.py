@@ -1,13 +1,15 @@
 """Signing a petition."""
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
 
+from . import protection
 from .counting import add_to_count, forget_cached_count
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
 from .models import Signature
-from .protection import email_limited, keyed_hash, passes_captcha, screen
+from .protection import keyed_hash
 from .validation import clean_origin, clean_signature
 
 log = logging.getLogger(__name__)
@@ -24,35 +26,46 @@ def sign_petition(campaign, form, meta):
     """
     if not campaign.is_open():
         raise CampaignClosed()
-    screening = screen("petition", form, token_required=meta.get("widget", False))
     clean, errors = clean_signature(form)
     if errors:
         raise ValidationFailed(errors=errors)
-    state = Signature.COUNTED
-    if screening.suspect:
-        log.info("petition form for %s trapped: %s", campaign.slug, screening.suspect)
-        state = Signature.SUSPECT
-    elif not passes_captcha(campaign, form):
-        state = Signature.SUSPECT  # captcha unverifiable; kept uncounted for review
-    if email_limited("petition", campaign.id, clean["email_canonical"]):
+    verdict = protection.check_form(
+        "petition", campaign, form, clean["email_canonical"], token_required=meta.get("widget", False)
+    )
+    if verdict == protection.DROP:
         return
-    signature = Signature(
+    state = Signature.SUSPECT if verdict == protection.SUSPECT else Signature.COUNTED
+    values = dict(
+        clean,
         campaign_id=campaign.id,
         state=state,
         ip_hash=keyed_hash("ip-hash", meta.get("ip")),
         source_origin=clean_origin(meta.get("origin")),
-        **clean,
     )
-    db.session.add(signature)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The unique index on (campaign, canonical email) is the backstop for concurrent
-        # double submits: this mailbox has signed already. Nothing else was written yet.
-        db.session.rollback()
-        log.info("duplicate signature for campaign %s ignored", campaign.slug)
-        return
-    if signature.state in Signature.COUNTED_STATES:
+    if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
         add_to_count(campaign.id)
     db.session.commit()
     forget_cached_count(campaign.id)
+
+
+def _insert_unless_signed(values):
+    """Insert a signature; False when this mailbox has signed the campaign already.
+
+    ``ON CONFLICT DO NOTHING`` against the unique index (suspect rows aside) rather than
+    catching the error: the database is still the backstop for concurrent double submits, but
+    PostgreSQL does not log a failed insert, whose message would name the signer's address.
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Signature)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[Signature.campaign_id, Signature.email_canonical],
+            index_where=text("state <> 'suspect'"),
+        )
+        .returning(Signature.id)
+    )
+    inserted = db.session.execute(statement).first() is not None
+    if not inserted:
+        log.info("duplicate signature ignored")
+    return inserted

@@ -80,7 +80,11 @@ def sign_without_js(slug):
     meta = {"ip": request.remote_addr, "origin": context["host_origin"], "widget": True}
 
     def again(status, errors=None, **extra):
-        return render_widget(campaign, "widget/petition.html", status, form=form, errors=errors or {}, **extra, **context)
+        # The form comes back filled in with a token marked as re-issued: sending it again at
+        # once is a person correcting it, not a bot being "too fast".
+        return render_widget(
+            campaign, "widget/petition.html", status, refreshed=True, form=form, errors=errors or {}, **extra, **context
+        )
 
     try:
         sign_petition(campaign, form, meta)
@@ -89,8 +93,7 @@ def sign_without_js(slug):
     except CampaignClosed:
         return again(409, closed=True)
     except FormExpired as expired:
-        # A fresh token, marked as re-issued, so sending straight away is not "too fast".
-        return again(400, refreshed=True, notice=str(expired.message))
+        return again(400, notice=str(expired.message))
     except WidgetError as refused:  # the captcha failed or could not be checked
         return again(refused.status, notice=str(refused.message))
     return render_widget(campaign, "widget/thanks.html", **context)
