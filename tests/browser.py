@@ -5,7 +5,8 @@ The ally's site is opened as ``http://localhost:PORT`` and the service as
 listens on a free port. One Chromium serves the whole session; each test gets fresh contexts.
 Every wait is bounded by ``TIMEOUT_MS``.
 
-Test modules import the fixtures they use by name: ``from .browser import live_service, ...``.
+Test modules import the fixtures they use by name: ``from .browser import live_service, ...``;
+the one Chromium (``browser``, session-wide) lives in conftest.py so all modules share it.
 """
 import threading
 import time
@@ -68,9 +69,9 @@ class LiveService:
 
 
 @pytest.fixture
-def live_service(database_url):
+def live_service(database_url, live_config):
     """The service with the demo campaign, on 127.0.0.1 and a free port, on each database."""
-    app = build_app(database_url)
+    app = build_app(database_url, **live_config)
     with app.app_context():
         make_campaign(slug=SLUG, goal=100_000, texts=demo_campaign.TEXTS)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -109,22 +110,6 @@ def host_site(live_service):
         )
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session (the system's, never a downloaded one)."""
-    executable = services.require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=services.CHROMIUM_ARGS, headless=True, timeout=30_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -128,3 +128,25 @@ class Widget:
 @pytest.fixture
 def widget(client):
     return Widget(client)
+
+
+@pytest.fixture
+def live_config():
+    """Config overrides for ``tests.browser.live_service``; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (the system's, never a downloaded one)."""
+    executable = services.require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=services.CHROMIUM_ARGS, headless=True, timeout=30_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

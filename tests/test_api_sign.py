@@ -68,6 +68,18 @@ def test_a_duplicate_gets_the_same_answer_and_changes_nothing(app, widget, campa
     assert widget.count(campaign) == 1
 
 
+def test_a_duplicate_raises_no_database_error(app, widget, campaign):
+    """A failed insert would be logged by PostgreSQL with the signer's address in it."""
+    from sqlalchemy import event
+
+    errors = []
+    with app.app_context():
+        event.listen(db.engine, "handle_error", lambda context: errors.append(context.original_exception))
+    widget.sign(campaign, email="ali@example.org")
+    widget.sign(campaign, email="ALI@example.org")
+    assert errors == [] and len(rows(app)) == 1
+
+
 def test_one_email_may_sign_different_campaigns(app, widget, campaign):
     from .builders import make_campaign
 

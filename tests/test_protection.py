@@ -109,13 +109,49 @@ def test_the_surge_limit_is_off_by_default_and_campaign_wide_when_set(make_app):
 def test_a_mailbox_over_its_limit_is_answered_like_a_duplicate(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_EMAIL="2 per hour")
     client, slug = app.test_client(), new_campaign(app)
-    # Trapped submissions are stored (as suspect) each time, so the limit's effect shows.
-    answers = [
-        client.post(API.format(slug), json=signature(email=spelling, website="http://spam.example"))
-        for spelling in ("victim@gmail.com", "vic.tim@gmail.com", "victim+x@gmail.com")
-    ]
-    assert len({(a.status_code, a.data) for a in answers}) == 1 and answers[0].status_code == 202
-    assert len(stored(app, email_canonical="victim@gmail.com")) == 2
+
+    def sign_and_forget(spelling):
+        # MSP deleting a signature on its signer's request lets the same mailbox sign again.
+        answer = client.post(API.format(slug), json=signature(email=spelling))
+        rows = stored(app, email_canonical="victim@gmail.com")
+        with app.app_context():
+            for row in rows:
+                db.session.delete(db.session.merge(row))
+            db.session.commit()
+        return answer, len(rows)
+
+    results = [sign_and_forget(s) for s in ("victim@gmail.com", "vic.tim@gmail.com", "victim+x@gmail.com")]
+    assert [stored_rows for _, stored_rows in results] == [1, 1, 0]
+    assert len({(a.status_code, a.data) for a, _ in results}) == 1 and results[0][0].status_code == 202
+
+
+def test_trapped_forms_do_not_use_up_the_real_signers_allowance(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_EMAIL="2 per hour")
+    client, slug = app.test_client(), new_campaign(app)
+    for _ in range(5):
+        client.post(API.format(slug), json=signature(email="victim@example.org", website="http://spam.example"))
+    assert client.post(API.format(slug), json=signature(email="victim@example.org")).status_code == 202
+    assert Widget(client).count(slug) == 1
+
+
+def test_requests_for_unknown_campaigns_do_not_fill_the_limits(limited_app):
+    client, slug = limited_app.test_client(), new_campaign(limited_app)
+    for n in range(10):
+        assert sign_from(client, f"no-such-campaign-{n}", "203.0.113.30").status_code == 404
+        assert sign_from(client, slug, "203.0.113.31").status_code in (202, 429)
+    assert sign_from(client, "no-such-campaign-0", "203.0.113.30").status_code == 404
+
+
+def test_an_ipv6_subscriber_is_limited_by_its_64_block(limited_app):
+    client, slug = limited_app.test_client(), new_campaign(limited_app)
+    codes = [sign_from(client, slug, f"2001:db8:1:2::{n:x}").status_code for n in range(1, 5)]
+    assert codes == [202, 202, 202, 429]
+    assert sign_from(client, slug, "2001:db8:1:3::1").status_code == 202
+
+
+def test_only_refusals_carry_retry_after(limited_app):
+    client, slug = limited_app.test_client(), new_campaign(limited_app)
+    assert "Retry-After" not in sign_from(client, slug, "203.0.113.40").headers
 
 
 def test_switching_limits_off(make_app):
@@ -225,6 +261,25 @@ def test_a_form_sent_faster_than_a_person_can_is_suspect(trap_app):
     assert instant.status_code == human.status_code == 200
     assert "Thank you for signing!" in instant.data.decode()
     assert {s.email: s.state for s in stored(trap_app)} == {"bot@example.org": "suspect", "ali@example.org": "counted"}
+
+
+def test_a_person_correcting_a_mistake_sends_the_same_form_again_and_is_counted(trap_app):
+    client, slug = trap_app.test_client(), new_campaign(trap_app)
+    token = token_issued(trap_app, 10)
+    mistake = client.post(API.format(slug), json=signature(email="ali@example.org", country="", form_token=token))
+    fixed = client.post(API.format(slug), json=signature(email="ali@example.org", form_token=token))
+    assert (mistake.status_code, fixed.status_code) == (422, 202)
+    assert [s.state for s in stored(trap_app)] == [Signature.COUNTED]
+
+
+def test_without_javascript_a_form_corrected_at_once_is_counted(trap_app):
+    client, slug = trap_app.test_client(), new_campaign(trap_app)
+    widget = Widget(client)
+    first = widget.post_form(slug, name="Ali", email="ali@example.org", form_token=token_issued(trap_app, 10))
+    assert first.status_code == 422
+    token = re.search(r'name="form_token" value="([^"]+)"', first.data.decode()).group(1)
+    fixed = widget.post_form(slug, name="Ali", email="ali@example.org", country="PK", form_token=token)
+    assert fixed.status_code == 200 and [s.state for s in stored(trap_app)] == [Signature.COUNTED]
 
 
 def test_a_replayed_token_is_suspect(trap_app):
@@ -338,6 +393,27 @@ def test_a_captcha_solved_for_another_site_is_refused(captcha_app, verify_server
     client, slug = captcha_app.test_client(), new_campaign(captcha_app)
     response = client.post(API.format(slug), json=signature(**{"h-captcha-response": captcha_server.PASSING_TOKEN}))
     assert response.status_code == 400 and stored(captcha_app) == []
+
+
+def test_a_failed_captcha_can_be_solved_and_the_form_sent_again(captcha_app):
+    captcha_app.config["FORM_MIN_SECONDS"] = 2
+    client, slug = captcha_app.test_client(), new_campaign(captcha_app)
+    token = token_issued(captcha_app, 10)
+    failed = client.post(API.format(slug), json=signature(form_token=token, **{"h-captcha-response": "wrong"}))
+    solved = client.post(API.format(slug), json=signature(form_token=token, **{"h-captcha-response": captcha_server.PASSING_TOKEN}))
+    assert (failed.status_code, solved.status_code) == (400, 202)
+    assert [s.state for s in stored(captcha_app)] == [Signature.COUNTED]
+
+
+def test_the_expected_hostname_comes_from_the_public_url_not_the_request(captcha_app, verify_server):
+    captcha_app.config["PUBLIC_URL"] = "https://widgets.example.org"
+    verify_server.hostname = "evil.example"
+    client, slug = captcha_app.test_client(), new_campaign(captcha_app)
+    forged = client.post(API.format(slug), json=signature(**{"h-captcha-response": captcha_server.PASSING_TOKEN}),
+                         headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    verify_server.hostname = "widgets.example.org"
+    assert client.post(API.format(slug), json=signature(**{"h-captcha-response": captcha_server.PASSING_TOKEN})).status_code == 202
 
 
 def test_a_wrong_secret_is_refused(captcha_app):

@@ -18,7 +18,6 @@ from .browser import (  # noqa: F401  (fixtures, used by name)
     SLUG,
     TIMEOUT_MS,
     EmbeddedWidget,
-    browser,
     host_site,
     live_service,
     new_context,

@@ -1,0 +1,98 @@
+"""The petition widget with every protection on, in headless Chromium on an ally's page:
+rate limits, the form-token timing, and hCaptcha through a local stand-in of its script and
+its siteverify endpoint."""
+import pytest
+
+from widget_service.models import Signature
+
+from . import captcha_server
+from .browser import (  # noqa: F401  (fixtures, used by name)
+    host_site,
+    live_service,
+    new_context,
+    open_host_page,
+    page,
+    wait_for,
+    widgets,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)]
+
+
+@pytest.fixture
+def verify_server():
+    server = captcha_server.CaptchaServer(hostname="127.0.0.1")  # the widget is served from 127.0.0.1
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_config(verify_server):
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_IP_BURST": "2 per minute",
+        "FORM_MIN_SECONDS": 1,
+        "HCAPTCHA_SITEKEY": captcha_server.SITEKEY,
+        "HCAPTCHA_SECRET": captcha_server.SECRET,
+        "HCAPTCHA_VERIFY_URL": verify_server.url + "/siteverify",
+        "HCAPTCHA_SCRIPT_URL": verify_server.url + "/1/api.js",
+    }
+
+
+def test_a_supporter_passes_the_captcha_and_is_counted(page, host_site, live_service, verify_server):
+    [widget] = open_host_page(page, host_site.url + "/", live_service.url)
+    frame = widget.frame
+    page.wait_for_timeout(300)
+    assert verify_server.script_loads == 0, "the captcha script waits until the form is used"
+    frame.fill("#f-name", "Zahra Hazara")
+    wait_for(page, lambda: frame.locator("#captcha textarea[name=h-captcha-response]").count() == 1,
+             lambda: "the captcha never rendered")
+    assert verify_server.script_loads == 1
+    frame.fill("#f-email", "zahra@example.org")
+    frame.select_option("#f-country", "PK")
+    page.wait_for_timeout(1100)  # a person takes longer than FORM_MIN_SECONDS
+    frame.click("#sign button[type=submit]")
+    frame.locator("#thanks").wait_for(state="visible")
+    [stored] = live_service.signatures(email="zahra@example.org")
+    assert stored["state"] == Signature.COUNTED
+    assert verify_server.requests[-1]["response"] == captcha_server.PASSING_TOKEN
+    assert live_service.count() == 1
+
+
+def test_a_flood_from_one_address_is_told_to_wait_in_its_language(new_context, host_site, live_service):
+    page = new_context().new_page()
+    for n in range(3):
+        [widget] = open_host_page(page, host_site.url + "/ur", live_service.url)
+        frame = widget.frame
+        frame.fill("#f-name", "علی رضا")
+        frame.wait_for_selector("#captcha textarea", state="attached")
+        frame.fill("#f-email", f"ali{n}@example.org")
+        frame.select_option("#f-country", "PK")
+        page.wait_for_timeout(1100)
+        frame.click("#sign button[type=submit]")
+        if n < 2:
+            frame.locator("#thanks").wait_for(state="visible")
+    alert = frame.locator("#alert")
+    wait_for(page, lambda: alert.inner_text(), lambda: "no message shown")
+    assert "چند منٹ بعد دوبارہ کوشش کریں" in alert.inner_text()
+    assert frame.evaluate("() => document.activeElement.id") == "alert"
+    assert len(live_service.signatures()) == 2
+
+
+def test_a_form_sent_by_a_script_at_once_is_kept_uncounted(page, host_site, live_service):
+    [widget] = open_host_page(page, host_site.url + "/", live_service.url)
+    frame = widget.frame
+    frame.fill("#f-name", "Fast Bot")
+    frame.wait_for_selector("#captcha textarea", state="attached")
+    frame.fill("#f-email", "bot@example.org")
+    frame.select_option("#f-country", "PK")
+    frame.fill("#f-website", "http://spam.example")  # what a bot fills and a person never sees
+    frame.click("#sign button[type=submit]")
+    frame.locator("#thanks").wait_for(state="visible")  # the bot is told it worked
+    [stored] = live_service.signatures(email="bot@example.org")
+    assert stored["state"] == Signature.SUSPECT
+    assert live_service.count() == 0
+    honeypot = frame.locator("#f-website")
+    box = honeypot.bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0, "a person never sees the honeypot"
+    assert honeypot.get_attribute("tabindex") == "-1", "nor reaches it with the keyboard"
