@@ -73,8 +73,10 @@ def test_the_api_and_the_widget_form_share_one_bucket(limited_app):
         assert sign_from(client, slug, "127.0.0.1").status_code == 202
     response = widget.post_form(slug, name="Ali", email="ali@example.org", country="PK", lang="ur")
     assert response.status_code == 429 and response.mimetype == "text/html"
+    assert "frame-ancestors *" in response.headers["Content-Security-Policy"] and response.headers["Retry-After"]
     html = response.data.decode()
     assert 'lang="ur"' in html and "براہِ کرم چند منٹ بعد دوبارہ کوشش کریں" in html
+    assert 'value="ali@example.org"' in html, "the form comes back filled in"
 
 
 def test_a_forged_x_forwarded_for_does_not_escape_the_limit(limited_app):

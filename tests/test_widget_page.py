@@ -86,6 +86,44 @@ def test_unknown_campaign_or_kind_is_a_404_page(client, campaign):
     assert response.status_code == 404 and response.mimetype == "text/html"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/widgets/{}/petition"), ("DELETE", "/embed.js"), ("POST", "/privacy"), ("POST", "/healthz"),
+     ("PATCH", "/widgets/{}/petition")],
+)
+def test_a_wrong_method_on_a_page_is_405(client, campaign, method, path):
+    response = client.open(path.format(campaign), method=method)
+    assert response.status_code == 405 and "Allow" in response.headers
+
+
+def test_an_oversized_form_post_is_413_not_500(client, campaign):
+    response = client.post(f"/widgets/{campaign}/petition", data={"name": "x" * 20_000, "lang": "ur"})
+    assert response.status_code == 413
+    api = client.post(f"/api/v1/campaigns/{campaign}/signatures", data={"comment": "x" * 20_000})
+    assert api.status_code in (413, 415)
+
+
+def test_error_pages_under_widgets_may_be_framed_by_allies(client):
+    response = client.get("/widgets/no-such-campaign/petition?lang=ur")
+    assert response.status_code == 404 and "frame-ancestors *" in response.headers["Content-Security-Policy"]
+    assert 'lang="ur"' in response.data.decode()
+    assert "frame-ancestors 'self'" in client.get("/privacy").headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/widgets/any/petition?lang=ur", "/api/v1/campaigns/any/count"])
+def test_an_unreachable_database_is_a_503_not_a_500(path):
+    from . import services
+    from .conftest import build_app, dispose
+
+    dead = (f"postgresql+psycopg://postgres@127.0.0.1:{services.free_port()}/none", {"connect_args": {"connect_timeout": 2}})
+    app = build_app(dead, create_schema=False, PROPAGATE_EXCEPTIONS=False)
+    try:
+        response = app.test_client().get(path)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    finally:
+        dispose(app)
+
+
 def test_closed_campaign_shows_no_form(app, client, campaign):
     with app.app_context():
         close_campaign(find_campaign(campaign))

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, config, protection, redis_client
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, migrate
+from .validation import LANGUAGES
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -42,18 +43,19 @@ def configure_proxies(app):
     # with the default of 0 a client cannot pick the IP its rate limits are counted under.
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Not X-Forwarded-Host: the host is taken from the request line or WIDGET_PUBLIC_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def select_locale():
-    """``?lang=`` (or the form's ``lang``), then ``Accept-Language``, then English."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    for lang in (request.args.get("lang"), request.form.get("lang") if request.mimetype == "application/x-www-form-urlencoded" else None):
-        if lang in languages:
+    """``?lang=`` (or the posted form's ``lang``), then ``Accept-Language``, then English."""
+    # The form only if it was parsed already: parsing it here could raise again inside the
+    # error handler of an oversized body.
+    posted = request.__dict__.get("form")
+    for lang in (request.args.get("lang"), posted.get("lang") if posted else None):
+        if lang in LANGUAGES:
             return lang
-    return request.accept_languages.best_match(languages) or "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def register_extensions(app):
@@ -89,7 +91,7 @@ def register_assets(app):
     app.jinja_env.globals["asset_url"] = asset_url
 
 
-RTL_LANGUAGES = {"ur", "ar", "fa"}
+RTL_LANGUAGES = {"ur"}
 
 
 def register_template_context(app):
@@ -109,9 +111,12 @@ def register_headers(app):
             # Let pages that require CORP on subresources (COEP) load our assets.
             response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         if response.mimetype == "text/html":
+            # Pages under /widgets/ (error pages too) live inside allies' iframes.
             response.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+                protection.widget_csp()
+                if request.path.startswith("/widgets/")
+                else "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
                 "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'",
             )
         return response

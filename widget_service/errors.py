@@ -1,7 +1,7 @@
 """One exception family for the service, turned into JSON under /api and HTML elsewhere."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
@@ -18,12 +18,6 @@ class WidgetError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.errors = errors or {}
-
-    def to_dict(self):
-        body = {"error": self.code, "message": self.message}
-        if self.errors:
-            body["errors"] = self.errors
-        return body
 
 
 class MalformedRequest(WidgetError):
@@ -64,6 +58,15 @@ class ServiceUnavailable(WidgetError):
 
 RATE_LIMITED = _l("Too many forms have been sent from your network just now. Please try again in a few minutes.")
 
+# What Werkzeug's errors say, in the reader's language.
+HTTP_MESSAGES = {
+    400: _l("The request could not be processed."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What was sent is too large."),
+    429: RATE_LIMITED,
+}
+
 # Werkzeug's HTTP errors mapped onto the same JSON shape.
 HTTP_CODES = {
     400: "bad_request",
@@ -80,12 +83,13 @@ def wants_json():
 
 
 def render_error(status, code, message, errors=None):
+    """The error as a response: JSON under /api, a page in the reader's language elsewhere."""
     if wants_json():
         body = {"error": code, "message": message}
         if errors:
             body["errors"] = errors
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+        return make_response(jsonify(body), status)
+    return make_response(render_template("error.html", status=status, message=message), status)
 
 
 def register_errorhandlers(app):
@@ -95,10 +99,10 @@ def register_errorhandlers(app):
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error):
-        message = str(RATE_LIMITED) if error.code == 429 else (error.description or error.name)
-        response = render_error(error.code, HTTP_CODES.get(error.code, "error"), message)
+        message = HTTP_MESSAGES.get(error.code) or error.description or error.name
+        response = render_error(error.code, HTTP_CODES.get(error.code, "error"), str(message))
         if error.code == 405 and error.valid_methods:
-            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(OperationalError)
@@ -108,5 +112,5 @@ def register_errorhandlers(app):
         # transaction was rolled back, so the client may simply retry.
         log.warning("database unavailable: %s", error.__class__.__name__)
         response = render_error(503, ServiceUnavailable.code, str(ServiceUnavailable.message))
-        response[0].headers["Retry-After"] = "5"
+        response.headers["Retry-After"] = "5"
         return response

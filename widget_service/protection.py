@@ -247,6 +247,17 @@ def captcha_csp_sources():
     return origin
 
 
+def widget_csp(captcha=False):
+    """Any site may frame a widget page; all else stays locked to this origin (and the captcha's)."""
+    sources = f" {captcha_csp_sources()}" if captcha else ""
+    frames = captcha_csp_sources() if captcha else "'none'"
+    return (
+        f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
+        f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors *"
+    )
+
+
 def expected_hostnames():
     """Where a captcha may have been solved: configured, else the public URL's host. Only in
     development, with neither set, the request's own host (a header the client controls)."""

@@ -6,25 +6,14 @@ from flask_babel import get_locale
 
 from ..campaigns import find_campaign
 from ..counting import current_count
-from ..errors import CampaignClosed, ValidationFailed, WidgetError
-from ..protection import FormExpired, captcha_csp_sources, captcha_enabled, form_token, protected_form
+from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError
+from ..protection import FormExpired, captcha_enabled, form_token, protected_form, widget_csp
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
 
 bp = Blueprint("widgets", __name__, url_prefix="/widgets")
 
 KINDS = ("petition",)
-
-
-def widget_csp(captcha):
-    """Any site may frame a widget; all else stays locked to this origin (and the captcha's)."""
-    sources = f" {captcha_csp_sources()}" if captcha else ""
-    frames = captcha_csp_sources() if captcha else "'none'"
-    return (
-        f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
-        f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors *"
-    )
 
 
 def embedding(source, referrer=None):
@@ -97,3 +86,14 @@ def sign_without_js(slug):
     except WidgetError as refused:  # the captcha failed or could not be checked
         return again(refused.status, notice=str(refused.message))
     return render_widget(campaign, "widget/thanks.html", **context)
+
+
+@bp.errorhandler(429)
+def sign_without_js_rate_limited(error):
+    """A flood from this address: the form comes back filled in, with a message, in the frame."""
+    campaign = find_campaign(request.view_args["slug"])
+    form = request.form.to_dict()
+    return render_widget(
+        campaign, "widget/petition.html", 429, refreshed=True, form=form, errors={}, notice=str(RATE_LIMITED),
+        **embedding(form),
+    )
