@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 DEMO_PORT ?= 5001
 export FLASK_APP := wsgi
+# `make run` is a local demo; a deployment runs in production mode (the default).
+export WIDGET_ENV ?= development
 
 .PHONY: run test install translations messages migrate seed clean
 

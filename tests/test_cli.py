@@ -21,6 +21,17 @@ def test_create_list_and_close(runner, widget):
     assert widget.sign("quetta-2027").status_code == 409
 
 
+def test_set_switches_the_captcha_and_changes_the_goal(runner, app, campaign):
+    from widget_service.campaigns import find_campaign
+
+    result = runner.invoke(args=["campaigns", "set", campaign, "--no-captcha", "--goal", "5000"])
+    assert result.exit_code == 0 and "goal 5000, captcha off" in result.output
+    with app.app_context():
+        found = find_campaign(campaign)
+        assert found.setting("captcha") is False and found.goal == 5000
+    assert "captcha on" in runner.invoke(args=["campaigns", "set", campaign, "--captcha"]).output
+
+
 def test_create_refuses_bad_and_taken_slugs(runner):
     assert runner.invoke(args=["campaigns", "create", "Bad Slug", "--title", "x"]).exit_code != 0
     assert runner.invoke(args=["campaigns", "create", "ok", "--title", "x"]).exit_code == 0
@@ -59,6 +70,7 @@ def test_export_is_utf8_with_bom_and_formula_safe(runner, widget, campaign, tmp_
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
+    assert out.stat().st_mode & 0o077 == 0, "personal data: readable by its owner only"
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "علی رضا"]
     assert rows[0]["comment"] == "'+1 -2 @SUM(A1)" and rows[1]["region"] == "'-Quetta"

@@ -51,6 +51,29 @@ def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
     assert create_app().config["WIDGET_ENV"] == "production"
 
 
+def test_production_with_captcha_needs_our_own_hostname(monkeypatch, tmp_path):
+    monkeypatch.setenv("WIDGET_ENV", "production")
+    monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    monkeypatch.setenv("WIDGET_HCAPTCHA_SITEKEY", "site")
+    monkeypatch.setenv("WIDGET_HCAPTCHA_SECRET", "secret")
+    with pytest.raises(config.ConfigError, match="WIDGET_PUBLIC_URL"):
+        create_app()
+    monkeypatch.setenv("WIDGET_PUBLIC_URL", "https://widgets.example.org")
+    assert create_app().config["PUBLIC_URL"] == "https://widgets.example.org"
+
+
+def test_start_up_warns_when_limits_are_off_or_redis_is_missing(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("WIDGET_ENV", "production")
+    monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    monkeypatch.setenv("WIDGET_RATELIMIT_ENABLED", "false")
+    create_app()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("WIDGET_RATELIMIT_ENABLED is off" in w for w in warnings)
+    assert any("WIDGET_REDIS_URL is not set" in w for w in warnings)
+
+
 def test_trusted_proxies_decide_whose_address_is_the_client(tmp_path):
     from .conftest import build_app
 

@@ -190,6 +190,13 @@ def test_first_view_fits_the_budget(client, campaign, lang):
     assert total <= PAGE_BUDGET, f"{total} bytes gzipped, budget {PAGE_BUDGET}"
 
 
+def test_privacy_page_names_hcaptcha_only_when_it_is_on(make_app):
+    plain = make_app().test_client().get("/privacy").data.decode()
+    assert "hCaptcha" not in plain and "loads nothing from other companies" in plain
+    with_captcha = make_app(HCAPTCHA_SITEKEY="s", HCAPTCHA_SECRET="x").test_client().get("/privacy?lang=ur").data.decode()
+    assert "hCaptcha" in with_captcha and "IP" not in with_captcha
+
+
 def test_privacy_page_in_both_languages(client):
     assert "Privacy notice" in client.get("/privacy").data.decode()
     urdu = client.get("/privacy?lang=ur").data.decode()

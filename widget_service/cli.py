@@ -1,4 +1,5 @@
 """Command-line verbs for MSP staff: ``flask campaigns ...`` and ``flask signatures ...``."""
+import os
 import sys
 
 import click
@@ -65,6 +66,21 @@ def close_command(slug):
     click.echo(f"closed {slug}")
 
 
+@campaigns_cli.command("set")
+@click.argument("slug")
+@click.option("--captcha/--no-captcha", default=None, help="Ask for hCaptcha on this campaign's forms (when keys are set).")
+@click.option("--goal", type=click.IntRange(min=0), help="A new goal.")
+def set_command(slug, captcha, goal):
+    """Change SLUG's goal or switches."""
+    campaign = _find(slug)
+    if captcha is not None:
+        campaign.settings = {**(campaign.settings or {}), "captcha": captcha}
+    if goal is not None:
+        campaign.goal = goal
+    db.session.commit()
+    click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}")
+
+
 @campaigns_cli.command("seed-demo")
 def seed_demo_command():
     """Create the demo campaign from MSP's text, or leave it as it is."""
@@ -82,7 +98,12 @@ def seed_demo_command():
 def export_command(slug, output):
     """Write SLUG's signatures as CSV (personal data: keep the file safe)."""
     campaign = _find(slug)
-    stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    # Personal data: the file is readable by its owner only.
+    stream = (
+        open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="")
+        if output
+        else sys.stdout
+    )
     try:
         for line in export_signatures(campaign.id):
             stream.write(line)

@@ -11,7 +11,7 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 # name (without the WIDGET_ prefix) -> default
 SETTINGS = {
-    "ENV": "development",
+    "ENV": "production",
     "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'widget.sqlite3'}",
     "SECRET_KEY": DEV_SECRET_KEY,
     "REDIS_URL": "",
@@ -132,13 +132,25 @@ def engine_options(database_url):
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 
 
-def check(config):
-    """Refuse configurations that are unsafe in production."""
+def check(config, log):
+    """Refuse configurations that are unsafe in production, and warn about weak ones."""
     if config["WIDGET_ENV"] != "production":
         return
     secret = config.get("SECRET_KEY") or ""
     if secret == DEV_SECRET_KEY or len(secret) < 32:
         raise ConfigError(
             "WIDGET_SECRET_KEY must be set to a random value of at least 32 characters in "
-            "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'); "
+            "for a local demo set WIDGET_ENV=development"
+        )
+    captcha_on = config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]
+    if captcha_on and not (config["HCAPTCHA_HOSTNAMES"] or config["PUBLIC_URL"]):
+        raise ConfigError(
+            "with hCaptcha on, set WIDGET_PUBLIC_URL (or WIDGET_HCAPTCHA_HOSTNAMES) so a solved "
+            "captcha is checked against our own hostname, not one the request names"
+        )
+    if not config["REDIS_URL"]:
+        log.warning(
+            "WIDGET_REDIS_URL is not set: rate limits, form-replay memory and the count cache are "
+            "per process, so several workers or instances each keep their own"
         )

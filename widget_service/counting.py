@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .cache import TTLCache
 from .extensions import db
-from .models import CounterShard, Signature
+from .models import CounterShard
 from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
@@ -82,17 +82,3 @@ def forget_cached_count(campaign_id):
             redis.delete(_cache_key(campaign_id))
         except redis_errors as error:
             log.warning("could not drop the cached count in Redis: %s", error)
-
-
-def recount(campaign_id):
-    """Rebuild a campaign's shards from its counted signatures (repairs hand-edited data)."""
-    counted = db.session.scalar(
-        select(func.count())
-        .select_from(Signature)
-        .where(Signature.campaign_id == campaign_id, Signature.state.in_(Signature.COUNTED_STATES))
-    )
-    db.session.query(CounterShard).filter_by(campaign_id=campaign_id).delete()
-    db.session.add(CounterShard(campaign_id=campaign_id, shard=0, count=counted))
-    db.session.commit()
-    forget_cached_count(campaign_id)
-    return counted

@@ -2,9 +2,11 @@
 
 ``clean_signature(data)`` returns ``(clean, errors)``; ``errors`` maps a field to a message.
 """
+import ipaddress
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
@@ -183,6 +185,13 @@ def clean_origin(value):
     Attribution only: an unusable value is dropped rather than refusing a signature.
     """
     if not isinstance(value, str) or len(value) > ORIGIN_MAX or not _ORIGIN_RE.fullmatch(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises for a port past 65535
+        if parts.hostname and ":" in parts.hostname:
+            ipaddress.IPv6Address(parts.hostname)
+    except ValueError:
         return None
     return value.lower()
 

@@ -36,7 +36,8 @@
       var box = document.getElementById('captcha');
       captchaId = window.hcaptcha.render(box, { sitekey: box.getAttribute('data-sitekey') });
     };
-    s.src = captchaScript + (captchaScript.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady';
+    s.src = captchaScript + (captchaScript.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady&hl=' +
+      document.documentElement.lang;
     s.async = true;
     document.head.appendChild(s);
   }
