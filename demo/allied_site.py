@@ -75,7 +75,7 @@ def iframe_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER)
     src = f"{service_url}/widgets/{campaign}/petition?{query}"
     return (
         f'<iframe src="{html.escape(src)}" title="Minority Support Pakistan: petition" loading="lazy" '
-        f'width="100%" height="1200" style="border:0;max-width:640px"></iframe>'
+        f'width="100%" height="1350" style="border:0"></iframe>'
     )
 
 
