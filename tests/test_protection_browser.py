@@ -96,3 +96,20 @@ def test_a_form_sent_by_a_script_at_once_is_kept_uncounted(page, host_site, live
     box = honeypot.bounding_box()
     assert box is None or box["x"] + box["width"] <= 0, "a person never sees the honeypot"
     assert honeypot.get_attribute("tabindex") == "-1", "nor reaches it with the keyboard"
+
+
+def test_a_supporter_who_corrects_the_form_is_counted(page, host_site, live_service):
+    [widget] = open_host_page(page, host_site.url + "/", live_service.url)
+    frame = widget.frame
+    frame.fill("#f-name", "Karim Hazara")
+    frame.wait_for_selector("#captcha textarea", state="attached")
+    page.wait_for_timeout(1100)
+    frame.click("#sign button[type=submit]")  # no email, no country yet
+    frame.locator("#e-email").wait_for(state="visible")
+    frame.fill("#f-email", "karim@example.org")
+    frame.select_option("#f-country", "PK")
+    frame.click("#sign button[type=submit]")  # at once: a person correcting, not a bot
+    frame.locator("#thanks").wait_for(state="visible")
+    [stored] = live_service.signatures(email="karim@example.org")
+    assert stored["state"] == Signature.COUNTED
+    assert live_service.count() == 1

@@ -1,0 +1,210 @@
+"""Benchmark: the service under gunicorn on PostgreSQL and Redis, loaded with wrk from loopback.
+
+    .venv/bin/python bench/run.py [--seconds 10] [--connections 32]
+
+Needs PostgreSQL and Redis (the same defaults as the tests: WIDGET_TEST_POSTGRES_URL,
+WIDGET_TEST_REDIS_URL) and wrk (`apt-get install wrk`). It works in a schema and a Redis key
+prefix of its own, and stops everything it started. Printed, in one run: requests per second
+and p50/p99 latency for a trivial baseline endpoint (/healthz) under the same server settings,
+the count endpoint, the widget page, and signing twice (rate limits on and captcha off; then
+with the captcha verified against a local siteverify server), each also as a ratio to the
+baseline; then a zero-loss audit: stored rows equal the public count, and no successful response
+is missing from the rows.
+"""
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import redis
+import requests
+import sqlalchemy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests import captcha_server  # noqa: E402  (the loopback siteverify server the tests use)
+
+POSTGRES_URL = os.environ.get("WIDGET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("WIDGET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SLUG = "hazara-quetta"
+
+# wrk script for signing: a unique address per request, and a client IP per connection sent
+# through the one trusted proxy hop, so the per-IP limits see many supporters as in real life.
+SIGN_LUA = """
+local counter = 0
+function setup(thread) thread:set("id", math.random(1, 1000000)) end
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"name":"Bench Supporter","email":"b%d-%d-RUN@example.org","country":"PK"EXTRA}', id, counter)
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", id % 250, counter % 250, math.floor(counter / 250) % 250)
+  return wrk.format("POST", "/api/v1/campaigns/SLUG/signatures", headers, body)
+end
+"""
+
+
+def sign_script(path, run, extra=""):
+    path.write_text(SIGN_LUA.replace("RUN", run).replace("EXTRA", extra).replace("SLUG", SLUG))
+    return str(path)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the service did not come up at {url}")
+
+
+def run_wrk(url, seconds, connections, script=None):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": re.search(r"50%\s+(\S+)", output).group(1),
+        "p99": re.search(r"99%\s+(\S+)", output).group(1),
+        "requests": total,
+        "ok": total - (int(non_2xx.group(1)) if non_2xx else 0),
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+    }
+
+
+class Service:
+    """gunicorn serving wsgi:app with production settings, in the bench's schema."""
+
+    def __init__(self, env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, start_new_session=True,
+        )
+        wait_until_up(self.url + "/healthz")
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    prefix = f"{schema}:"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    database_url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    verify = captcha_server.CaptchaServer(hostname="127.0.0.1")
+    base_env = {
+        "WIDGET_ENV": "production",
+        "WIDGET_SECRET_KEY": secrets.token_urlsafe(48),
+        "WIDGET_DATABASE_URL": database_url,
+        "WIDGET_REDIS_URL": REDIS_URL,
+        "WIDGET_REDIS_PREFIX": prefix,
+        "WIDGET_TRUSTED_PROXIES": "1",
+        "WIDGET_PUBLIC_URL": "http://127.0.0.1",
+        "WIDGET_LOG_LEVEL": "WARNING",
+    }
+    captcha_env = {
+        "WIDGET_HCAPTCHA_SITEKEY": captcha_server.SITEKEY,
+        "WIDGET_HCAPTCHA_SECRET": captcha_server.SECRET,
+        "WIDGET_HCAPTCHA_VERIFY_URL": verify.url + "/siteverify",
+    }
+    results, signed_ok = {}, 0
+    try:
+        flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
+        for command in (["db", "upgrade"], ["campaigns", "seed-demo"]):
+            subprocess.run(flask + command, cwd=ROOT, env={**os.environ, **base_env}, check=True, capture_output=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            plain = sign_script(Path(scratch, "sign.lua"), "plain")
+            captcha = sign_script(
+                Path(scratch, "sign-captcha.lua"), "captcha", f',"h-captcha-response":"{captcha_server.PASSING_TOKEN}"'
+            )
+
+            service = Service(base_env)
+            try:
+                run_wrk(service.url + "/healthz", 3, args.connections)  # warm up the workers first
+                for name, path in (("baseline /healthz", "/healthz"),
+                                   ("count", f"/api/v1/campaigns/{SLUG}/count"),
+                                   ("widget page", f"/widgets/{SLUG}/petition")):
+                    results[name] = run_wrk(service.url + path, args.seconds, args.connections)
+                results["sign (limits on)"] = run_wrk(service.url, args.seconds, args.connections, plain)
+            finally:
+                service.stop()
+            service = Service({**base_env, **captcha_env})
+            try:
+                results["sign (limits + captcha)"] = run_wrk(service.url, args.seconds, args.connections, captcha)
+                time.sleep(4)  # the public count may be a few seconds stale
+                public_count = requests.get(f"{service.url}/api/v1/campaigns/{SLUG}/count", timeout=5).json()["signatures"]
+            finally:
+                service.stop()
+        signed_ok = results["sign (limits on)"]["ok"] + results["sign (limits + captcha)"]["ok"]
+        with admin.connect() as connection:
+            rows = connection.execute(sqlalchemy.text(
+                f"SELECT count(*) FROM {schema}.signature WHERE state = 'counted'")).scalar()
+            suspect = connection.execute(sqlalchemy.text(
+                f"SELECT count(*) FROM {schema}.signature WHERE state <> 'counted'")).scalar()
+    finally:
+        verify.stop()
+        with admin.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+        client = redis.Redis.from_url(REDIS_URL)
+        for stale in client.scan_iter(f"*{prefix}*"):
+            client.delete(stale)
+
+    baseline = results["baseline /healthz"]["rps"]
+    print(f"{'endpoint':28} {'req/s':>9} {'x base':>7} {'p50':>9} {'p99':>9} {'non-2xx':>8} {'sock err':>8}")
+    for name, r in results.items():
+        print(f"{name:28} {r['rps']:9.0f} {r['rps'] / baseline:7.2f} {r['p50']:>9} {r['p99']:>9} "
+              f"{r['requests'] - r['ok']:8d} {r['socket_errors']:8d}")
+    print()
+    # wrk stops on the clock and drops the answers still in flight then (at most one per
+    # connection per run), which the service goes on to store: rows may exceed the answers seen
+    # by that much, never fall short of them.
+    in_flight = 2 * args.connections
+    print(f"audit: successful signing responses {signed_ok}, counted rows {rows}, public count {public_count}, "
+          f"other rows {suspect}, answers cut off by wrk at most {in_flight}")
+    lossless = rows == public_count and signed_ok <= rows <= signed_ok + in_flight and suspect == 0
+    print("audit:", "OK, nothing lost or doubled" if lossless else "MISMATCH")
+    print(json.dumps({"cores": os.cpu_count(), "seconds": args.seconds, "connections": args.connections}))
+    return 0 if lossless else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
