@@ -97,3 +97,46 @@ def test_concurrent_signing_keeps_count_equal_to_rows(app, campaign):
         stored = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.campaign_id == campaign_id))
     assert stored == expected_rows
     assert app.test_client().get(f"/api/v1/campaigns/{campaign}/count").get_json()["signatures"] == expected_rows
+
+
+def test_reconcile_repairs_a_count_after_rows_are_changed_by_hand(app, runner, widget, campaign):
+    for _ in range(3):
+        widget.sign(campaign)
+    with app.app_context():
+        db.session.delete(db.session.scalars(select(Signature)).first())  # deleted at its signer's request
+        db.session.commit()
+    assert widget.count(campaign) == 3
+    result = runner.invoke(args=["counts", "reconcile", campaign])
+    assert result.exit_code == 0 and f"{campaign}: 3 -> 2 (repaired a drift of -1)" in result.output
+    assert widget.count(campaign) == 2
+    assert f"{campaign}: 2 -> 2" in runner.invoke(args=["counts", "reconcile"]).output
+
+
+def test_reconcile_while_people_sign_loses_and_doubles_nothing(app, campaign):
+    from widget_service.counting import reconcile
+
+    stop = threading.Event()
+    answers = []
+
+    def sign_until_stopped(worker):
+        client, n = app.test_client(), 0
+        while not stop.is_set() and n < 60:
+            n += 1
+            answers.append(client.post(f"/api/v1/campaigns/{campaign}/signatures",
+                                       json=signature(email=f"r{worker}-{n}@example.org")).status_code)
+
+    with ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(sign_until_stopped, w) for w in range(4)]
+        with app.app_context():
+            campaign_id = find_campaign(campaign).id
+            for _ in range(5):
+                reconcile(campaign_id)
+        stop.set()
+        for future in running:
+            future.result()
+    assert set(answers) == {202}
+    with app.app_context():
+        rows = db.session.scalar(select(func.count()).select_from(Signature))
+        assert rows == len(answers)
+        from widget_service.counting import count_from_sql
+        assert count_from_sql(campaign_id) == rows

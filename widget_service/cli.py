@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import demo_campaign
 from .campaigns import close_campaign, create_campaign, find_campaign
-from .counting import count_from_sql
+from .counting import count_from_sql, reconcile
 from .errors import WidgetError
 from .exports import export_signatures
 from .extensions import db
@@ -16,6 +16,7 @@ from .models import Campaign
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
+counts_cli = AppGroup("counts", help="Check and repair the shared counts.")
 
 
 def _find(slug):
@@ -112,6 +113,18 @@ def export_command(slug, output):
             stream.close()
 
 
+@counts_cli.command("reconcile")
+@click.argument("slugs", nargs=-1)
+def reconcile_command(slugs):
+    """Recount SLUGS (default: every campaign) from their signatures; safe while people sign."""
+    campaigns = [_find(slug) for slug in slugs] or db.session.scalars(select(Campaign).order_by(Campaign.slug)).all()
+    for campaign in campaigns:
+        slug = campaign.slug
+        before, after = reconcile(campaign.id)
+        click.echo(f"{slug}: {before} -> {after}" + ("" if before == after else f" (repaired a drift of {after - before:+d})"))
+
+
 def init_app(app):
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(signatures_cli)
+    app.cli.add_command(counts_cli)

@@ -6,17 +6,25 @@ back with the signature and can never drift from it. Reading sums ``CounterShard
 rows through the primary key (constant work, never ``COUNT(*)`` over signatures), and the sum
 is cached for ``WIDGET_COUNT_CACHE_SECONDS`` so hot reads do not touch the database: in Redis
 when it is configured (one sum per period for all instances), else per process.
+
+Redis holds only that cached sum, never the count itself: a flushed or restarted Redis costs one
+16-row read, and no increment can be lost or doubled there. A signature drops the cached sum
+after it commits; a reader that summed just before that commit may put the old sum back, which
+then lives at most ``WIDGET_COUNT_CACHE_SECONDS``: the count is never wrong for longer.
+
+The shards can only drift from the signatures when rows are changed by hand (a signature
+deleted at its signer's request, a suspect one approved): ``reconcile`` recounts them.
 """
 import logging
 import random
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .cache import TTLCache
 from .extensions import db
-from .models import CounterShard
+from .models import CounterShard, Signature
 from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
@@ -30,12 +38,14 @@ def _cache_key(campaign_id):
     return key("count", campaign_id)
 
 
+def _insert():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def add_to_count(campaign_id, amount=1):
     """Add to a random shard inside the caller's transaction (an upsert, so no row is missing)."""
     shard = random.randrange(CounterShard.SHARDS)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CounterShard).values(campaign_id=campaign_id, shard=shard, count=amount)
+    statement = _insert()(CounterShard).values(campaign_id=campaign_id, shard=shard, count=amount)
     statement = statement.on_conflict_do_update(
         index_elements=[CounterShard.campaign_id, CounterShard.shard],
         set_={"count": CounterShard.count + amount},
@@ -82,3 +92,32 @@ def forget_cached_count(campaign_id):
             redis.delete(_cache_key(campaign_id))
         except redis_errors as error:
             log.warning("could not drop the cached count in Redis: %s", error)
+
+
+def reconcile(campaign_id):
+    """Recount a campaign's shards from its counted signatures; returns ``(before, after)``.
+
+    Safe while people sign. Every shard row is made to exist first, so a signer only ever
+    updates rows; then the rows are locked (PostgreSQL: ``FOR UPDATE``; SQLite: the write
+    lock), which makes every signer that has not yet added to a shard wait until the recount
+    commits, so each signature is in the recount or adds itself after it, never both.
+    """
+    rows = [{"campaign_id": campaign_id, "shard": n, "count": 0} for n in range(CounterShard.SHARDS)]
+    db.session.execute(_insert()(CounterShard).values(rows).on_conflict_do_nothing())
+    db.session.commit()
+    shards = CounterShard.campaign_id == campaign_id
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(CounterShard.shard).where(shards).with_for_update())
+    else:
+        db.session.execute(update(CounterShard).where(shards).values(count=CounterShard.count))
+    before = count_from_sql(campaign_id)
+    after = db.session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.campaign_id == campaign_id, Signature.state.in_(Signature.COUNTED_STATES))
+    )
+    db.session.execute(update(CounterShard).where(shards).values(count=0))
+    db.session.execute(update(CounterShard).where(shards, CounterShard.shard == 0).values(count=after))
+    db.session.commit()
+    forget_cached_count(campaign_id)
+    return before, after
