@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, protection, redis_client
@@ -60,6 +61,18 @@ def select_locale():
 
 def register_extensions(app):
     db.init_app(app)
+
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse). When the database
+    # cut the connection mid-request, rolling the session back fails too; the request already
+    # has its answer (503), so drop the broken session instead of turning the answer into a 500.
+    @app.teardown_appcontext
+    def release_session(exception):
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            logging.getLogger(__name__).warning("dropped a session whose connection died: %s", error.__class__.__name__)
+            db.session.registry.clear()
+
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     babel.init_app(app, locale_selector=select_locale)
     # Only public, personal-data-free reads are open to other origins.
