@@ -333,6 +333,9 @@ def init_app(app):
         config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['REDIS_PREFIX']}limits")
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Fail open: a storage error the fallback does not catch (several requests failing at the
+    # moment Redis dies, or the deduction after a signature is stored) is logged, never a 500.
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
     # Exact: a sliding-window counter would let a flood through at each window's edge.
