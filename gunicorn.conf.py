@@ -9,3 +9,6 @@ timeout = 30
 accesslog = "-"
 # No client address (%(h)s) and no query strings beyond the path: signers' IPs stay out of logs.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# gunicorn 24+ opens a control socket at one fixed path per user; several instances on one
+# machine (the tests, the benchmark) would fight over it, and nothing here uses it.
+control_socket_disable = True
