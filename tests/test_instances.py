@@ -1,0 +1,192 @@
+"""Several gunicorn instances on one PostgreSQL and one Redis, and the faults they must survive:
+Redis killed and restarted mid-signing, PostgreSQL connections cut mid-signing."""
+import os
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis as redis_lib
+import requests
+import sqlalchemy
+
+from widget_service.extensions import db
+
+from . import services
+from .builders import make_campaign, signature
+from .test_protection import own_redis  # noqa: F401  (a redis-server of the test's own)
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+class Instance:
+    """One gunicorn instance of the service (one worker, four threads) on a free port."""
+
+    def __init__(self, env):
+        self.url = f"http://127.0.0.1:{services.free_port()}"
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            cwd=ROOT,
+            env={**os.environ, **env, "GUNICORN_BIND": self.url[7:], "WEB_CONCURRENCY": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                pytest.fail("a gunicorn instance did not start")
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def cluster(database_url, make_app):
+    """``start(n, **env)`` runs instances on this test's PostgreSQL schema with a campaign in it."""
+    url, options = database_url
+    schema = options["connect_args"]["options"].split("=", 1)[1]
+    app = make_app()
+    with app.app_context():
+        make_campaign(slug="shared")
+    application = f"widget-test-{schema}"
+    base_env = {
+        "WIDGET_ENV": "production",
+        "WIDGET_SECRET_KEY": "s" * 48,
+        "WIDGET_DATABASE_URL": f"{url}?options={quote(f'-csearch_path={schema}')}&application_name={application}",
+        "WIDGET_TRUSTED_PROXIES": "1",
+        "WIDGET_LOG_LEVEL": "ERROR",
+    }
+    instances = []
+
+    def start(n, **env):
+        instances.extend(Instance({**base_env, **env}) for _ in range(n))
+        return instances[-n:]
+
+    def rows():
+        with app.app_context():
+            return db.session.scalar(sqlalchemy.text("SELECT count(*) FROM signature WHERE state = 'counted'"))
+
+    yield type("Cluster", (), {"start": staticmethod(start), "rows": staticmethod(rows), "application": application,
+                               "postgres_url": url})
+    for instance in instances:
+        instance.stop()
+
+
+def sign(base_url, n, session):
+    """One supporter, from an address of their own (through the one trusted proxy hop)."""
+    try:
+        response = session.post(
+            f"{base_url}/api/v1/campaigns/shared/signatures",
+            json=signature(email=f"s{n}@example.org"),
+            headers={"X-Forwarded-For": f"10.1.{n // 250}.{n % 250}"},
+            timeout=15,
+        )
+    except requests.RequestException as error:
+        return f"connection failed: {error.__class__.__name__}"
+    return response.status_code
+
+
+def sign_concurrently(urls, first, last, threads=8):
+    local = threading.local()
+
+    def one(n):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return sign(urls[n % len(urls)], n, local.session)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(first, last)))
+
+
+def count(url):
+    return requests.get(f"{url}/api/v1/campaigns/shared/count", timeout=5).json()["signatures"]
+
+
+@pytest.fixture
+def redis_url():
+    return services.require_redis()
+
+
+def test_two_instances_share_one_exact_count(cluster, redis_url):
+    prefix = f"test-{os.urandom(4).hex()}:"
+    first, second = cluster.start(2, WIDGET_REDIS_URL=redis_url, WIDGET_REDIS_PREFIX=prefix)
+    answers = sign_concurrently([first.url, second.url], 0, 200)
+    assert answers.count(202) == 200, set(answers)
+    assert cluster.rows() == 200
+    assert count(first.url) == count(second.url) == 200
+    client = redis_lib.Redis.from_url(redis_url)
+    for stale in client.scan_iter(f"*{prefix}*"):
+        client.delete(stale)
+
+
+def test_redis_killed_and_restarted_mid_signing_loses_nothing(cluster, own_redis):
+    process, url = own_redis
+    [instance] = cluster.start(1, WIDGET_REDIS_URL=url)
+    before = sign_concurrently([instance.url], 0, 60)
+    process.kill()
+    process.wait(timeout=10)
+    during = sign_concurrently([instance.url], 60, 120)
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    restarted = subprocess.Popen(
+        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        after = sign_concurrently([instance.url], 120, 180)
+        assert before + during + after == [202] * 180
+        assert cluster.rows() == 180
+        deadline = time.monotonic() + 60
+        while count(instance.url) != 180:
+            assert time.monotonic() < deadline, "the count did not return to the database's within 60 s"
+            time.sleep(0.5)
+    finally:
+        restarted.kill()
+        restarted.wait(timeout=10)
+
+
+def test_cut_database_connections_mid_signing_leave_nothing_half_written(cluster):
+    [instance] = cluster.start(1, WIDGET_RATELIMIT_ENABLED="false")
+    admin = sqlalchemy.create_engine(cluster.postgres_url)
+    stop = threading.Event()
+
+    def cut_connections():
+        while not stop.is_set():
+            with admin.begin() as connection:
+                connection.execute(
+                    sqlalchemy.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": cluster.application},
+                )
+            stop.wait(0.15)
+
+    cutter = threading.Thread(target=cut_connections)
+    cutter.start()
+    try:
+        answers = sign_concurrently([instance.url], 0, 150)
+    finally:
+        stop.set()
+        cutter.join(timeout=10)
+        admin.dispose()
+    assert set(answers) <= {202, 503}, set(answers)
+    assert 503 in answers, "the connections were cut while signing"
+    rows = cluster.rows()
+    # A commit can succeed while its connection dies before the answer: such a signature is
+    # stored though its signer saw 503. Nothing is stored half-way: the count equals the rows.
+    assert answers.count(202) <= rows <= len(answers)
+    assert sign(instance.url, 1000, requests.Session()) == 202, "the instance recovers without a restart"
+    time.sleep(0.1)
+    assert count(instance.url) == cluster.rows() == rows + 1
