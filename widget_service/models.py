@@ -28,7 +28,7 @@ class Campaign(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     texts = db.relationship(
-        "CampaignText", back_populates="campaign", cascade="all, delete-orphan", lazy="selectin"
+        "CampaignText", back_populates="campaign", cascade="all, delete-orphan"
     )
 
     __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)

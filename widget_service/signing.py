@@ -42,10 +42,11 @@ def sign_petition(campaign, form, meta):
         ip_hash=keyed_hash("ip-hash", meta.get("ip")),
         source_origin=clean_origin(meta.get("origin")),
     )
+    campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
     if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
-        add_to_count(campaign.id)
+        add_to_count(campaign_id)
     db.session.commit()
-    forget_cached_count(campaign.id)
+    forget_cached_count(campaign_id)
 
 
 def _insert_unless_signed(values):
