@@ -190,3 +190,27 @@ def test_cut_database_connections_mid_signing_leave_nothing_half_written(cluster
     assert sign(instance.url, 1000, requests.Session()) == 202, "the instance recovers without a restart"
     time.sleep(0.1)
     assert count(instance.url) == cluster.rows() == rows + 1
+
+
+def test_redis_flushed_again_and_again_mid_signing_loses_nothing(cluster, own_redis):
+    _, url = own_redis
+    first, second = cluster.start(2, WIDGET_REDIS_URL=url)
+    client, stop = redis_lib.Redis.from_url(url), threading.Event()
+
+    def flush():
+        while not stop.is_set():
+            client.flushall()
+            count(first.url)  # a reader rebuilding the cached sum while others sign
+            stop.wait(0.05)
+
+    flusher = threading.Thread(target=flush)
+    flusher.start()
+    try:
+        answers = sign_concurrently([first.url, second.url], 0, 160)
+    finally:
+        stop.set()
+        flusher.join(timeout=10)
+    assert answers == [202] * 160
+    assert cluster.rows() == 160
+    time.sleep(3.5)  # a sum rebuilt just before the last commits lives at most the cache period
+    assert count(first.url) == count(second.url) == 160
