@@ -88,8 +88,8 @@ def run_wrk(url, seconds, connections, script=None):
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": re.search(r"50%\s+(\S+)", output).group(1),
-        "p99": re.search(r"99%\s+(\S+)", output).group(1),
+        "p50": re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1),
+        "p99": re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1),
         "requests": total,
         "ok": total - (int(non_2xx.group(1)) if non_2xx else 0),
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
