@@ -66,6 +66,8 @@ def test_export_is_utf8_with_bom_and_formula_safe(runner, widget, campaign, tmp_
     widget.sign(campaign, name="=HYPERLINK(\"http://evil\")", email="a@example.org", comment="+1 -2 @SUM(A1)")
     widget.sign(campaign, name="علی رضا", email="b@example.org", region="-Quetta", ref="ally")
     out = tmp_path / "signatures.csv"
+    out.write_text("old")
+    out.chmod(0o644)
     result = runner.invoke(args=["signatures", "export", campaign, "-o", str(out)])
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()

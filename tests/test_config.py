@@ -51,6 +51,12 @@ def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
     assert create_app().config["WIDGET_ENV"] == "production"
 
 
+@pytest.mark.parametrize("url", ["widgets.example.org", "ftp://widgets.example.org", "https://"])
+def test_a_public_url_must_be_a_full_url(make_app, url):
+    with pytest.raises(config.ConfigError, match="WIDGET_PUBLIC_URL"):
+        make_app(PUBLIC_URL=url)
+
+
 def test_production_with_captcha_needs_our_own_hostname(monkeypatch, tmp_path):
     monkeypatch.setenv("WIDGET_ENV", "production")
     monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)

@@ -136,12 +136,24 @@ def test_trapped_forms_do_not_use_up_the_real_signers_allowance(make_app):
     assert Widget(client).count(slug) == 1
 
 
-def test_requests_for_unknown_campaigns_do_not_fill_the_limits(limited_app):
+def test_unknown_campaigns_share_one_bucket_per_address(limited_app):
     client, slug = limited_app.test_client(), new_campaign(limited_app)
-    for n in range(10):
-        assert sign_from(client, f"no-such-campaign-{n}", "203.0.113.30").status_code == 404
-        assert sign_from(client, slug, "203.0.113.31").status_code in (202, 429)
-    assert sign_from(client, "no-such-campaign-0", "203.0.113.30").status_code == 404
+    codes = [sign_from(client, f"no-such-campaign-{n}", "203.0.113.30").status_code for n in range(4)]
+    assert codes == [404, 404, 404, 429], "random slugs neither dodge the limit nor make buckets"
+    assert sign_from(client, slug, "203.0.113.30").status_code == 202, "the real campaign has its own"
+
+
+def test_concurrent_floods_cannot_overshoot_the_limit(limited_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    slug = new_campaign(limited_app)
+
+    def one(_):
+        return sign_from(limited_app.test_client(), slug, "203.0.113.50").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(one, range(24)))
+    assert codes.count(202) == 3 and codes.count(429) == 21
 
 
 def test_an_ipv6_subscriber_is_limited_by_its_64_block(limited_app):
@@ -151,9 +163,10 @@ def test_an_ipv6_subscriber_is_limited_by_its_64_block(limited_app):
     assert sign_from(client, slug, "2001:db8:1:3::1").status_code == 202
 
 
-def test_only_refusals_carry_retry_after(limited_app):
+def test_only_refusals_carry_retry_after_and_no_answer_tells_what_remains(limited_app):
     client, slug = limited_app.test_client(), new_campaign(limited_app)
-    assert "Retry-After" not in sign_from(client, slug, "203.0.113.40").headers
+    headers = sign_from(client, slug, "203.0.113.40").headers
+    assert "Retry-After" not in headers and not any(h.startswith("X-RateLimit") for h in headers.keys())
 
 
 def test_switching_limits_off(make_app):
@@ -282,6 +295,24 @@ def test_without_javascript_a_form_corrected_at_once_is_counted(trap_app):
     token = re.search(r'name="form_token" value="([^"]+)"', first.data.decode()).group(1)
     fixed = widget.post_form(slug, name="Ali", email="ali@example.org", country="PK", form_token=token)
     assert fixed.status_code == 200 and [s.state for s in stored(trap_app)] == [Signature.COUNTED]
+
+
+def test_a_form_sent_too_fast_comes_back_without_a_pass_for_the_next_one(make_app):
+    app = make_app(FORM_MIN_SECONDS=30)
+    client, slug = app.test_client(), new_campaign(app)
+    widget = Widget(client)
+    rejected = widget.post_form(slug, name="Bot", email="", country="PK")  # 422, sent at once
+    token = re.search(r'name="form_token" value="([^"]+)"', rejected.data.decode()).group(1)
+    widget.post_form(slug, name="Bot", email="bot@example.org", country="PK", form_token=token)
+    assert [s.state for s in stored(app)] == [Signature.SUSPECT]
+
+
+def test_a_rate_limited_oversized_form_is_refused_cleanly(limited_app):
+    client, slug = limited_app.test_client(), new_campaign(limited_app)
+    for _ in range(3):
+        sign_from(client, slug, "127.0.0.1")
+    response = client.post(f"/widgets/{slug}/petition", data={"comment": "x" * 20_000})
+    assert response.status_code in (413, 429)
 
 
 def test_a_replayed_token_is_suspect(trap_app):
@@ -479,3 +510,27 @@ def test_real_hcaptcha_is_the_default_and_its_origins_enter_the_csp(make_app):
     slug = new_campaign(app)
     csp = app.test_client().get(f"/widgets/{slug}/petition").headers["Content-Security-Policy"]
     assert "script-src 'self' https://hcaptcha.com https://*.hcaptcha.com" in csp
+
+
+def test_a_form_that_met_a_database_failure_can_be_sent_again_and_counts(make_app):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_EMAIL="1 per hour", FORM_MIN_SECONDS=2,
+                   PROPAGATE_EXCEPTIONS=False)
+    client, slug = app.test_client(), new_campaign(app)
+    failures = []
+
+    def cut_once(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO SIGNATURE") and not failures:
+            failures.append(statement)
+            raise OperationalError(statement, {}, Exception("connection cut"))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", cut_once)
+    body = signature(email="retry@example.org", form_token=token_issued(app, 10))
+    first = client.post(API.format(slug), json=body)
+    again = client.post(API.format(slug), json=body)  # what the widget sends when told to retry
+    assert (first.status_code, again.status_code) == (503, 202)
+    assert [s.state for s in stored(app)] == [Signature.COUNTED]
+    assert Widget(client).count(slug) == 1

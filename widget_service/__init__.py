@@ -71,6 +71,10 @@ def register_extensions(app):
             db.session.remove()
         except SQLAlchemyError as error:
             logging.getLogger(__name__).warning("dropped a session whose connection died: %s", error.__class__.__name__)
+            try:
+                db.session.invalidate()  # hand its connection back to the pool as dead
+            except SQLAlchemyError:
+                pass
             db.session.registry.clear()
 
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

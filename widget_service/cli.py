@@ -99,12 +99,13 @@ def seed_demo_command():
 def export_command(slug, output):
     """Write SLUG's signatures as CSV (personal data: keep the file safe)."""
     campaign = _find(slug)
-    # Personal data: the file is readable by its owner only.
-    stream = (
-        open(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="")
-        if output
-        else sys.stdout
-    )
+    # Personal data: the file is readable by its owner only, even if it existed before.
+    if output:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        stream = open(descriptor, "w", encoding="utf-8", newline="")
+    else:
+        stream = sys.stdout
     try:
         for line in export_signatures(campaign.id):
             stream.write(line)

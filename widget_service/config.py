@@ -5,6 +5,7 @@ configuration table and the code cannot drift apart: ``tests/test_config.py`` ch
 """
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
@@ -134,6 +135,9 @@ def engine_options(database_url):
 
 def check(config, log):
     """Refuse configurations that are unsafe in production, and warn about weak ones."""
+    public = urlsplit(config["PUBLIC_URL"]) if config["PUBLIC_URL"] else None
+    if public and (public.scheme not in ("http", "https") or not public.hostname):
+        raise ConfigError("WIDGET_PUBLIC_URL must be a full URL such as https://widgets.example.org")
     if config["WIDGET_ENV"] != "production":
         return
     secret = config.get("SECRET_KEY") or ""

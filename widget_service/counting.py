@@ -94,7 +94,8 @@ def current_count(campaign_id):
 
 
 def forget_cached_count(campaign_id):
-    """Drop the cached count after a signature commits, so this signer sees it at once."""
+    """Drop the cached count after a signature commits: this process, and every process once
+    its one-second copy expires, reads the new sum."""
     _local_cache().pop(campaign_id)
     redis = get_redis()
     if redis is not None:

@@ -3,7 +3,7 @@ import logging
 
 from flask import jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError, InterfaceError
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def register_errorhandlers(app):
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     def handle_database_down(error):
         # The database went away mid-request (restart, failover, cut connection): the
         # transaction was rolled back, so the client may simply retry.

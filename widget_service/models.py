@@ -103,6 +103,7 @@ class Signature(db.Model):
         ),
         CheckConstraint("state IN ('counted', 'pending', 'suspect')", name="state"),
         Index("ix_signature_campaign_created", "campaign_id", "created_at"),
+        Index("ix_signature_campaign_state", "campaign_id", "state"),  # recounts, exports by state
     )
 
 

@@ -18,7 +18,7 @@ import ipaddress
 import logging
 import secrets
 import time
-from functools import wraps
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
@@ -66,27 +66,51 @@ SUSPECT = "suspect"  # caught by a trap: store uncounted, answer like a success
 DROP = "drop"  # the mailbox is over its limit: store nothing, answer like a duplicate
 
 
-def check_form(kind, campaign, form, email_canonical, token_required):
-    """Every check a valid ``kind`` form passes before it is stored; returns STORE, SUSPECT or DROP.
+@dataclass
+class FormCheck:
+    """The verdict on a form (STORE, SUSPECT or DROP), and what to settle once it is stored."""
 
-    The order matters. The traps are judged first but the form token is used up last, so a
-    person whose form came back (a mistyped field, a failed captcha) can send the same form
-    again. The email limit counts only forms that passed the traps and the captcha: a bot
-    using somebody's address must not use up that person's allowance.
+    verdict: str
+    kind: str = ""
+    campaign_id: int = 0
+    email_canonical: str = ""
+    nonce: str | None = None
+
+    def stored(self):
+        """The form is committed: it now counts against its mailbox's allowance."""
+        if self.verdict == STORE:
+            _email_hit(self.kind, self.campaign_id, self.email_canonical)
+
+    def failed(self):
+        """Storing failed (the database went away): the same form may be sent again."""
+        if self.nonce:
+            _forget_use(self.nonce)
+
+
+def check_form(kind, campaign, form, email_canonical, token_required):
+    """Every check a valid ``kind`` form passes before it is stored.
+
+    The order matters. Traps first; the captcha only for forms no trap caught; then the form
+    token is used up, so a replay is caught, and only then is the mailbox's allowance tested,
+    so neither a bot's trapped forms nor its replays use up a real signer's allowance. The
+    allowance is spent, and the token kept spent, only once the form is stored (``stored`` /
+    ``failed``): a person whose form came back (a mistyped field, a failed captcha, a 503)
+    can send the same form again.
     Raises ``FormExpired``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a person to act on.
     """
     trap, nonce = _traps(kind, form, token_required)
     if trap:
         log.info("%s form for %s trapped: %s", kind, campaign.slug, trap)
-        return SUSPECT
+        return FormCheck(SUSPECT)
     if not _passes_captcha(campaign, form):
-        return SUSPECT  # the captcha could not be verified; kept uncounted for review
-    if _email_limited(kind, campaign.id, email_canonical):
-        return DROP
+        return FormCheck(SUSPECT)  # the captcha could not be verified; kept uncounted for review
     if nonce and not _first_use(nonce, current_app.config["FORM_MAX_AGE_SECONDS"]):
         log.info("%s form for %s trapped: replayed", kind, campaign.slug)
-        return SUSPECT
-    return STORE
+        return FormCheck(SUSPECT)
+    check = FormCheck(STORE, kind, campaign.id, email_canonical, nonce)
+    if _email_limited(kind, campaign.id, email_canonical):
+        check.verdict = DROP
+    return check
 
 
 # --- rate limits ----------------------------------------------------------------------------
@@ -114,18 +138,20 @@ def client_network(ip):
     return str(address)
 
 
+def _campaign_in_key():
+    """The campaign's slug, or one shared name for every unknown one, so random slugs can
+    neither dodge the limits nor fill the limits storage with one-off buckets."""
+    from .campaigns import campaign_ref  # cached: no query for a known campaign
+
+    slug = request.view_args.get("slug", "")
+    try:
+        return campaign_ref(slug).slug
+    except WidgetError:
+        return "-"
+
+
 def client_campaign_key():
-    return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{request.view_args.get('slug', '')}"
-
-
-def campaign_key():
-    return request.view_args.get("slug", "")
-
-
-def _counts_against_limits(response):
-    # A request for an unknown campaign writes nothing; counting it would let random slugs
-    # fill the limits storage with one-off buckets.
-    return response.status_code != 404
+    return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
 
 
 def protected_form(kind):
@@ -143,35 +169,44 @@ def _limit(limiter, kind, view):
     def ip_limits():
         return f"{current_app.config['RATELIMIT_IP_BURST']};{current_app.config['RATELIMIT_IP_SUSTAINED']}"
 
-    view = limiter.shared_limit(
-        ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key, deduct_when=_counts_against_limits
-    )(view)
+    view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
     return limiter.shared_limit(
         lambda: current_app.config["RATELIMIT_SURGE"] or "1/second",
         scope=f"{kind}-surge",
-        key_func=campaign_key,
+        key_func=_campaign_in_key,
         exempt_when=lambda: not current_app.config["RATELIMIT_SURGE"],
-        deduct_when=_counts_against_limits,
     )(view)
 
 
+def _email_key(kind, campaign_id, email_canonical):
+    config = current_app.config
+    return (
+        parse(config["RATELIMIT_EMAIL"]),
+        config["RATELIMIT_KEY_PREFIX"],
+        f"{kind}-email",
+        str(campaign_id),
+        keyed_hash("email", email_canonical),
+    )
+
+
 def _email_limited(kind, campaign_id, email_canonical):
-    """True when this mailbox sent ``kind`` forms too often; the caller answers as for a duplicate."""
+    """True when this mailbox has used up its allowance; the caller answers as for a duplicate."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return False
-    config = current_app.config
-    limiter = current_app.extensions["msp_limiter"]
     try:
-        return not limiter.limiter.hit(
-            parse(config["RATELIMIT_EMAIL"]),
-            config["RATELIMIT_KEY_PREFIX"],
-            f"{kind}-email",
-            str(campaign_id),
-            keyed_hash("email", email_canonical),
-        )
+        return not current_app.extensions["msp_limiter"].limiter.test(*_email_key(kind, campaign_id, email_canonical))
     except Exception as error:  # the limits storage failed: never refuse a supporter for it
         log.warning("per-email limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
         return False
+
+
+def _email_hit(kind, campaign_id, email_canonical):
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    try:
+        current_app.extensions["msp_limiter"].limiter.hit(*_email_key(kind, campaign_id, email_canonical))
+    except Exception as error:
+        log.warning("per-email limit not recorded, rate-limit storage failed: %s", error.__class__.__name__)
 
 
 # --- bot traps ------------------------------------------------------------------------------
@@ -197,6 +232,29 @@ def _first_use(nonce, ttl):
         except redis_errors as error:
             log.warning("replay check in Redis unavailable, using this process: %s", error)
     return _local_nonces().add(nonce, ttl)
+
+
+def timely_token(kind, form):
+    """True when ``form`` carried a genuine token sent at a person's pace (or an expired one):
+    the form that comes back may then get a re-issued token, which skips the "too fast" trap."""
+    token = form.get(TOKEN_FIELD)
+    if not isinstance(token, str) or not token:
+        return False
+    try:
+        payload, issued = _serializer(kind).loads(token, return_timestamp=True)
+    except BadSignature:
+        return False
+    return bool(payload.get("r")) or time.time() - issued.timestamp() >= current_app.config["FORM_MIN_SECONDS"]
+
+
+def _forget_use(nonce):
+    redis = get_redis()
+    if redis is not None:
+        try:
+            redis.delete(key("form-nonce", nonce))
+        except redis_errors as error:
+            log.warning("could not release a form token in Redis: %s", error)
+    _local_nonces().pop(nonce)
 
 
 def _local_nonces():
@@ -342,9 +400,12 @@ def init_app(app):
     config.setdefault("RATELIMIT_STRATEGY", "moving-window")
 
     # Registered before the limiter's own hook, so it runs after it (Flask runs after_request
-    # hooks in reverse): Retry-After belongs on refusals only, not on every answer.
+    # hooks in reverse). Retry-After belongs on refusals only; the X-RateLimit-* headers go
+    # everywhere, since "remaining" would tell people behind one IP that a neighbour signed.
     @app.after_request
-    def retry_after_only_on_refusals(response):
+    def rate_limit_headers_on_refusals_only(response):
+        for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+            response.headers.pop(header, None)
         if response.status_code not in (429, 503):
             response.headers.pop("Retry-After", None)
         return response

@@ -29,12 +29,12 @@ def sign_petition(campaign, form, meta):
     clean, errors = clean_signature(form)
     if errors:
         raise ValidationFailed(errors=errors)
-    verdict = protection.check_form(
+    check = protection.check_form(
         "petition", campaign, form, clean["email_canonical"], token_required=meta.get("widget", False)
     )
-    if verdict == protection.DROP:
+    if check.verdict == protection.DROP:
         return
-    state = Signature.SUSPECT if verdict == protection.SUSPECT else Signature.COUNTED
+    state = Signature.SUSPECT if check.verdict == protection.SUSPECT else Signature.COUNTED
     values = dict(
         clean,
         campaign_id=campaign.id,
@@ -43,9 +43,14 @@ def sign_petition(campaign, form, meta):
         source_origin=clean_origin(meta.get("origin")),
     )
     campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
-    if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
-        add_to_count(campaign_id)
-    db.session.commit()
+    try:
+        if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
+            add_to_count(campaign_id)
+        db.session.commit()
+    except Exception:
+        check.failed()
+        raise
+    check.stored()
     forget_cached_count(campaign_id)
 
 

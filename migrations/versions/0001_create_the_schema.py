@@ -72,6 +72,7 @@ def upgrade():
     )
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.create_index('ix_signature_campaign_created', ['campaign_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_signature_campaign_state', ['campaign_id', 'state'], unique=False)
         # One canonical email per campaign, suspect rows aside (see models.Signature).
         batch_op.create_index(
             'uq_signature_campaign_email', ['campaign_id', 'email_canonical'], unique=True,
@@ -83,6 +84,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_index('uq_signature_campaign_email')
+        batch_op.drop_index('ix_signature_campaign_state')
         batch_op.drop_index('ix_signature_campaign_created')
 
     op.drop_table('signature')

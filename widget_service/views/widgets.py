@@ -6,8 +6,8 @@ from flask_babel import get_locale
 
 from ..campaigns import find_campaign
 from ..counting import current_count
-from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError
-from ..protection import FormExpired, captcha_enabled, form_token, protected_form, widget_csp
+from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
+from ..protection import FormExpired, captcha_enabled, form_token, protected_form, timely_token, widget_csp
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
 
@@ -69,10 +69,12 @@ def sign_without_js(slug):
     meta = {"ip": request.remote_addr, "origin": context["host_origin"], "widget": True}
 
     def again(status, errors=None, **extra):
-        # The form comes back filled in with a token marked as re-issued: sending it again at
-        # once is a person correcting it, not a bot being "too fast".
+        # The form comes back filled in. If the form it replaces was sent after a person's pace,
+        # the new token is marked as re-issued: sending it again at once is that person
+        # correcting it, not a bot being "too fast".
         return render_widget(
-            campaign, "widget/petition.html", status, refreshed=True, form=form, errors=errors or {}, **extra, **context
+            campaign, "widget/petition.html", status, refreshed=timely_token("petition", form), form=form,
+            errors=errors or {}, **extra, **context,
         )
 
     try:
@@ -91,9 +93,12 @@ def sign_without_js(slug):
 @bp.errorhandler(429)
 def sign_without_js_rate_limited(error):
     """A flood from this address: the form comes back filled in, with a message, in the frame."""
-    campaign = find_campaign(request.view_args["slug"])
-    form = request.form.to_dict()
-    return render_widget(
-        campaign, "widget/petition.html", 429, refreshed=True, form=form, errors={}, notice=str(RATE_LIMITED),
-        **embedding(form),
-    )
+    try:
+        campaign = find_campaign(request.view_args["slug"])
+        form = request.form.to_dict()
+        return render_widget(
+            campaign, "widget/petition.html", 429, refreshed=timely_token("petition", form), form=form, errors={},
+            notice=str(RATE_LIMITED), **embedding(form),
+        )
+    except Exception:  # an unknown campaign, a body too large to read, the database away
+        return render_error(429, "rate_limited", str(RATE_LIMITED))
