@@ -8,7 +8,8 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, protection, redis_client
+from . import captcha, cli, config, protection, redis_client
+from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, migrate
 from .validation import LANGUAGES
@@ -82,6 +83,7 @@ def register_extensions(app):
     # Only public, personal-data-free reads are open to other origins.
     cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"], "send_wildcard": True}})
     redis_client.init_app(app)
+    app.extensions.update(msp_counts=TTLCache(), msp_campaign_refs=TTLCache())
 
 
 def register_blueprints(app):
@@ -130,10 +132,6 @@ def register_headers(app):
         if response.mimetype == "text/html":
             # Pages under /widgets/ (error pages too) live inside allies' iframes.
             response.headers.setdefault(
-                "Content-Security-Policy",
-                protection.widget_csp()
-                if request.path.startswith("/widgets/")
-                else "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'",
+                "Content-Security-Policy", captcha.page_csp(frameable=request.path.startswith("/widgets/"))
             )
         return response

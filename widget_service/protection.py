@@ -7,7 +7,7 @@
 3. Rate limits (Flask-Limiter, in Redis when configured): per client IP per campaign, burst
    and sustained, sized for carrier-grade NAT; an optional campaign-wide surge limit; and per
    canonical email, which is answered like a duplicate so it reveals nobody's signature.
-4. hCaptcha, verified server-side with ``requests``.
+4. hCaptcha, verified server-side (``captcha.py``).
 
 A form opts in with ``@protected_form("petition")`` on its views (the rate limits) and by
 calling ``check_form`` from its service, once its fields are valid; nothing is copied per form.
@@ -19,15 +19,14 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import requests
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import parse, parse_many
 
+from . import captcha
 from .cache import TTLCache
 from .config import ConfigError
 from .errors import WidgetError
@@ -37,28 +36,12 @@ log = logging.getLogger(__name__)
 
 HONEYPOT_FIELD = "website"  # hidden from people; bots fill in fields called "website"
 TOKEN_FIELD = "form_token"
-CAPTCHA_FIELD = "h-captcha-response"  # hCaptcha's own field name
-
-# hCaptcha serves its script, frames and styles from these origins.
-HCAPTCHA_ORIGINS = "https://hcaptcha.com https://*.hcaptcha.com"
 
 
 class FormExpired(WidgetError):
     status = 400
     code = "form_expired"
     message = _l("This form was open for a long time. Please check your details and send it again.")
-
-
-class CaptchaFailed(WidgetError):
-    status = 400
-    code = "captcha_failed"
-    message = _l("Please complete the check that you are not a robot, then send the form again.")
-
-
-class CaptchaUnavailable(WidgetError):
-    status = 503
-    code = "captcha_unavailable"
-    message = _l("We could not check that you are not a robot just now. Please try again in a minute.")
 
 
 STORE = "store"  # a person, as far as we can tell: store and count
@@ -102,7 +85,7 @@ def check_form(kind, campaign, form, email_canonical, token_required):
     if trap:
         log.info("%s form for %s trapped: %s", kind, campaign.slug, trap)
         return FormCheck(SUSPECT)
-    if not _passes_captcha(campaign, form):
+    if not captcha.passes(campaign, form):
         return FormCheck(SUSPECT)  # the captcha could not be verified; kept uncounted for review
     if nonce and not _first_use(nonce, current_app.config["FORM_MAX_AGE_SECONDS"]):
         log.info("%s form for %s trapped: replayed", kind, campaign.slug)
@@ -289,84 +272,6 @@ def _traps(kind, form, token_required):
     return None, payload["n"]
 
 
-# --- hCaptcha -------------------------------------------------------------------------------
-
-def captcha_enabled(campaign):
-    config = current_app.config
-    return bool(config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]) and campaign.setting("captcha", True)
-
-
-def captcha_csp_sources():
-    """Where the captcha's script, frames and styles come from, for the widget's CSP."""
-    parts = urlsplit(current_app.config["HCAPTCHA_SCRIPT_URL"])
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if parts.hostname == "hcaptcha.com" or (parts.hostname or "").endswith(".hcaptcha.com"):
-        return HCAPTCHA_ORIGINS
-    return origin
-
-
-def widget_csp(captcha=False):
-    """Any site may frame a widget page; all else stays locked to this origin (and the captcha's)."""
-    sources = f" {captcha_csp_sources()}" if captcha else ""
-    frames = captcha_csp_sources() if captcha else "'none'"
-    return (
-        f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
-        f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors *"
-    )
-
-
-def expected_hostnames():
-    """Where a captcha may have been solved: configured, else the public URL's host. Only in
-    development, with neither set, the request's own host (a header the client controls)."""
-    config = current_app.config
-    if config["HCAPTCHA_HOSTNAMES"]:
-        return set(config["HCAPTCHA_HOSTNAMES"])
-    if config["PUBLIC_URL"]:
-        return {urlsplit(config["PUBLIC_URL"]).hostname}
-    return {urlsplit(f"//{request.host}").hostname}
-
-
-def _passes_captcha(campaign, form):
-    """True when the captcha is off or was solved; False when the verify service is down and
-    ``WIDGET_HCAPTCHA_ON_ERROR=suspect`` (store, but do not count). Raises otherwise."""
-    if not captcha_enabled(campaign):
-        return True
-    token = form.get(CAPTCHA_FIELD)
-    if not token or not isinstance(token, str) or len(token) > 10_000:
-        raise CaptchaFailed()
-    config = current_app.config
-    try:
-        response = _session().post(
-            config["HCAPTCHA_VERIFY_URL"],
-            data={
-                "secret": config["HCAPTCHA_SECRET"],
-                "response": token,
-                "remoteip": request.remote_addr,
-                "sitekey": config["HCAPTCHA_SITEKEY"],
-            },
-            timeout=config["HCAPTCHA_TIMEOUT_SECONDS"],
-        )
-        response.raise_for_status()
-        result = response.json()
-    except (requests.RequestException, ValueError) as error:
-        log.warning("captcha verification unavailable: %s", error.__class__.__name__)
-        if config["HCAPTCHA_ON_ERROR"] == "suspect":
-            return False
-        raise CaptchaUnavailable() from None
-    if not isinstance(result, dict) or result.get("success") is not True:
-        log.info("captcha refused: %s", result.get("error-codes") if isinstance(result, dict) else "bad answer")
-        raise CaptchaFailed()
-    if result.get("hostname") not in expected_hostnames():
-        log.info("captcha solved on an unexpected hostname")
-        raise CaptchaFailed()
-    return True
-
-
-def _session():
-    return current_app.extensions["msp_captcha_session"]
-
-
 # --- set-up ---------------------------------------------------------------------------------
 
 def init_app(app):
@@ -413,8 +318,7 @@ def init_app(app):
     limiter = Limiter(key_func=client_campaign_key, app=app)
     app.extensions["msp_limiter"] = limiter
     app.extensions["msp_form_nonces"] = TTLCache()
-    # One connection pool per process: a TLS handshake per signature would cost more than the check.
-    app.extensions["msp_captcha_session"] = requests.Session()
+    captcha.init_app(app)
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "msp_form_kind", None)
         if kind:

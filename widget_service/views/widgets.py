@@ -7,7 +7,8 @@ from flask_babel import get_locale
 from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
-from ..protection import FormExpired, captcha_enabled, form_token, protected_form, timely_token, widget_csp
+from .. import captcha
+from ..protection import FormExpired, form_token, protected_form, timely_token
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
 
@@ -33,7 +34,7 @@ def embedding(source, referrer=None):
 def render_widget(campaign, template, status=200, refreshed=False, **context):
     lang = str(get_locale())
     count = current_count(campaign.id)
-    captcha = captcha_enabled(campaign)
+    with_captcha = captcha.enabled(campaign)
     html = render_template(
         template,
         campaign=campaign,
@@ -42,11 +43,11 @@ def render_widget(campaign, template, status=200, refreshed=False, **context):
         count=count,
         countries=country_choices(lang),
         form_token=form_token("petition", refreshed=refreshed),
-        captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if captcha else None,
+        captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
         captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
         **context,
     )
-    return html, status, {"Content-Security-Policy": widget_csp(captcha), "Cache-Control": "no-store"}
+    return html, status, {"Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha), "Cache-Control": "no-store"}
 
 
 @bp.get("/<slug>/<kind>")
