@@ -5,7 +5,7 @@ from collections import namedtuple
 from flask import current_app
 from sqlalchemy import select
 
-from .cache import TTLCache
+
 from .counting import current_count
 from .errors import CampaignNotFound, ValidationFailed
 from .extensions import db
@@ -29,7 +29,7 @@ CampaignRef = namedtuple("CampaignRef", "id slug goal")
 
 def campaign_ref(slug):
     """A campaign's id and goal, cached like the count: the hot count read needs no query."""
-    cache = current_app.extensions.setdefault("msp_campaign_refs", TTLCache())
+    cache = current_app.extensions["msp_campaign_refs"]
     ref = cache.get(slug)
     if ref is None:
         campaign = find_campaign(slug)

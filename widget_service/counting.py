@@ -22,7 +22,6 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .cache import TTLCache
 from .extensions import db
 from .models import CounterShard, Signature
 from .redis_client import get_redis, key, redis_errors
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _local_cache():
-    return current_app.extensions.setdefault("msp_counts", TTLCache())
+    return current_app.extensions["msp_counts"]
 
 
 def _cache_key(campaign_id):
