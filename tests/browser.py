@@ -5,8 +5,8 @@ The ally's site is opened as ``http://localhost:PORT`` and the service as
 listens on a free port. One Chromium serves the whole session; each test gets fresh contexts.
 Every wait is bounded by ``TIMEOUT_MS``.
 
-Test modules import the fixtures they use by name: ``from .browser import live_service, ...``;
-the one Chromium (``browser``, session-wide) lives in conftest.py so all modules share it.
+conftest.py makes these fixtures, and the one session-wide Chromium (``browser``), available
+to every test module; the helpers (``wait_for``, ``EmbeddedWidget``...) are imported from here.
 """
 import threading
 import time
@@ -23,7 +23,6 @@ from widget_service import demo_campaign
 from widget_service.extensions import db
 from widget_service.models import Signature
 
-from . import services
 from .builders import make_campaign
 from .conftest import build_app
 

@@ -1,8 +1,12 @@
 """Fixtures: ``app`` (built by the real factory, once per database backend), ``client``,
 ``runner``, ``campaign`` (a slug) and ``widget`` (actions as a supporter would take them)."""
 import re
+import shutil
+import subprocess
+import time
 
 import pytest
+import redis as redis_lib
 import sqlalchemy
 
 from widget_service import create_app
@@ -150,3 +154,34 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own on a spare port, which the test may kill."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        services.missing("redis-server not installed")
+    port = services.free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis_lib.Redis.from_url(url).ping()
+            break
+        except redis_lib.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("own redis-server did not start")
+            time.sleep(0.05)
+    yield process, url
+    process.kill()
+    process.wait(timeout=10)
+
+
+# The browser fixtures, for every test module (they build on build_app, defined above).
+from .browser import host_site, live_service, new_context, page  # noqa: E402,F401

@@ -4,7 +4,6 @@ import io
 
 from sqlalchemy import select
 
-from widget_service import demo_campaign
 from widget_service.extensions import db
 from widget_service.models import Campaign, CampaignText
 

@@ -18,7 +18,6 @@ from widget_service.extensions import db
 
 from . import services
 from .builders import make_campaign, signature
-from .test_protection import own_redis  # noqa: F401  (a redis-server of the test's own)
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -1,7 +1,5 @@
 """Rate limits, bot traps and hCaptcha on the petition forms (JSON API and no-JS form post)."""
 import re
-import shutil
-import subprocess
 import time
 import uuid
 
@@ -10,7 +8,6 @@ import redis as redis_lib
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from widget_service.campaigns import find_campaign
 from widget_service.extensions import db
 from widget_service.models import Signature
 
@@ -197,33 +194,6 @@ def test_instances_sharing_redis_share_the_limits(make_app, redis_url):
     assert codes == [202, 202, 202, 429]
     keys = [k.decode() for k in redis_lib.Redis.from_url(redis_url).scan_iter(f"*{prefix}limits*")]
     assert keys and not any("203.0.113.10" in k or "@" in k for k in keys), "no raw IP or address in Redis"
-
-
-@pytest.fixture
-def own_redis():
-    """A redis-server of this test's own on a spare port, which the test may kill."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        services.missing("redis-server not installed")
-    port = services.free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis_lib.Redis.from_url(url).ping()
-            break
-        except redis_lib.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("own redis-server did not start")
-            time.sleep(0.05)
-    yield process, url
-    process.kill()
-    process.wait(timeout=10)
 
 
 def test_redis_dying_mid_flow_never_turns_signing_into_errors(make_app, own_redis):

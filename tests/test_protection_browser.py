@@ -6,15 +6,7 @@ import pytest
 from widget_service.models import Signature
 
 from . import captcha_server
-from .browser import (  # noqa: F401  (fixtures, used by name)
-    host_site,
-    live_service,
-    new_context,
-    open_host_page,
-    page,
-    wait_for,
-    widgets,
-)
+from .browser import open_host_page, wait_for
 
 def wait_for_thanks(page, frame):
     """Wait for the thank-you panel; fail with what the widget said instead, if anything."""

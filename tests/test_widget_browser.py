@@ -8,24 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
+from playwright.sync_api import expect
 
 from demo import allied_site
 from widget_service import demo_campaign
 
-from .browser import (  # noqa: F401  (fixtures, used by name)
-    PARTNER,
-    SLUG,
-    TIMEOUT_MS,
-    EmbeddedWidget,
-    host_site,
-    live_service,
-    new_context,
-    open_host_page,
-    page,
-    wait_for,
-    widgets,
-)
+from .browser import PARTNER, SLUG, TIMEOUT_MS, EmbeddedWidget, open_host_page, wait_for, widgets
 
 pytestmark = pytest.mark.browser
 
