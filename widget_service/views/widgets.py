@@ -31,7 +31,10 @@ def embedding(source, referrer=None):
     return {"host_origin": origin, "ref": clean_ref(source.get("ref"))[0]}
 
 
-def render_widget(campaign, template, status=200, refreshed=False, **context):
+def render_widget(campaign, template, status=200, refreshed=False, form_kind="petition", **context):
+    """An iframe page of ``campaign``: ``template`` with what every widget shows, and a fresh
+    form token for ``form_kind`` forms. Every widget kind (petition, actions, donate...) renders
+    through here, so they share the frameable CSP, ``no-store`` and the captcha settings."""
     lang = str(get_locale())
     count = current_count(campaign.id)
     with_captcha = captcha.enabled(campaign)
@@ -42,16 +45,22 @@ def render_widget(campaign, template, status=200, refreshed=False, **context):
         lang=lang,
         count=count,
         countries=country_choices(lang),
-        form_token=form_token("petition", refreshed=refreshed),
+        form_token=form_token(form_kind, refreshed=refreshed),
         captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
         captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
         **context,
     )
-    return html, status, {"Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha), "Cache-Control": "no-store"}
+    headers = {
+        "Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha),
+        "Cache-Control": "no-store",
+    }
+    return html, status, headers
 
 
 @bp.get("/<slug>/<kind>")
 def widget(slug, kind):
+    """The petition page; other kinds register their own ``/widgets/<slug>/<kind>`` routes
+    (a fixed path segment wins over ``<kind>``), so an unknown kind is a 404 here."""
     campaign = find_campaign(slug)
     if kind not in KINDS:
         abort(404)
