@@ -1,18 +1,37 @@
 """The shared signature count.
 
 SQL is the source of truth: every counted signature adds one to one of a campaign's
-``CounterShard`` rows in the same transaction that stores it, so the count commits or rolls
-back with the signature and can never drift from it. Reading sums ``CounterShard.SHARDS``
-rows through the primary key (constant work, never ``COUNT(*)`` over signatures), and the sum
-is cached for ``WIDGET_COUNT_CACHE_SECONDS`` so hot reads do not touch the database: in Redis
-when it is configured (one sum per period for all instances), else per process.
+``CounterShard`` rows in the same transaction that stores it, so the shards commit or roll back
+with the signature and never drift from it. A signer adds to a random shard, so concurrent
+signers rarely wait on one row. Without Redis, reading sums the ``CounterShard.SHARDS`` rows
+through the primary key (constant work, never ``COUNT(*)``), cached per process for
+``WIDGET_COUNT_CACHE_SECONDS``.
 
-Redis holds only that cached sum, never the count itself: a flushed or restarted Redis costs one
-16-row read, and no increment can be lost or doubled there. A signature drops the cached sum
-after it commits; a reader that summed just before that commit may put the old sum back, which
-then lives at most ``WIDGET_COUNT_CACHE_SECONDS``: the count is never wrong for longer.
+With Redis, the live count is a hash ``count:<campaign>`` holding, per shard, the highest shard
+value any instance has reported; the count is the sum of its fields. The design, and why it is
+exact:
 
-The shards can only drift from the signatures when rows are changed by hand (a signature
+- After its transaction commits, a signer reports its shard's new value (``UPDATE ... RETURNING``)
+  with ``raise_shard``: a script that raises the field to that value, never lowers it, and does
+  nothing when the hash is missing. Raising to a value is idempotent where ``INCR`` is not: a
+  report sent twice, or one that races a rebuild, cannot count a signature twice. A rolled-back
+  signature reports nothing. An increment never creates a missing key.
+- A missing hash (Redis restarted, flushed, or the hash expired) is rebuilt by whichever reader
+  takes the rebuild lock, in two passes: read the shards from SQL and merge them in (the merge
+  also raises only, and creates the hash), then read SQL again and merge again. A signer whose
+  report found no hash had committed before that report, so before the first merge, so before
+  the second read: the second pass has it. A signer reporting after the first merge raises the
+  hash itself. Either way nothing is lost, and nothing is doubled because merging is a maximum,
+  not a sum. Readers that find the lock taken read SQL meanwhile.
+- A shard's value only ever grows, so a report lost to a Redis error is made good by the next
+  signature on that shard. The hash also expires ``REBUILD_SECONDS`` after it was built, so a
+  lost report, or a recount by ``reconcile`` (the one thing that lowers shards), is in the live
+  count within that time at the latest.
+- Each process keeps the count it read for ``LOCAL_SECONDS_WITH_REDIS`` (a hot count costs no
+  round trip); a signature clears its own process's copy.
+
+When Redis is down, counts come from SQL (cached per process) and signing goes on.
+The shards themselves drift from the signatures only when rows are changed by hand (a signature
 deleted at its signer's request, a suspect one approved): ``reconcile`` recounts them.
 """
 import logging
@@ -28,13 +47,60 @@ from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
 
+# With Redis, each process keeps the live count it read for this long, so most reads of the hot
+# count cost no network round trip; the count is then at most this much staler.
+LOCAL_SECONDS_WITH_REDIS = 1
+# The live hash is rebuilt from SQL this often at the latest (see the module's docstring).
+REBUILD_SECONDS = 60
+REBUILD_LOCK_MILLISECONDS = 5000
+
+# Raise one shard's field to a reported value; nothing when the hash is missing.
+RAISE_SHARD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+"""
+# Merge SQL's shard values (ARGV[2..]: shard, value pairs) by maximum, creating the hash; the
+# first pass of a rebuild also sets the hash's lifetime (ARGV[1] seconds; 0: leave it).
+MERGE_SHARDS = """
+for i = 2, #ARGV, 2 do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
+  if tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return 1
+"""
+# The live count: the sum of the fields, or nil when the hash is missing.
+SUM_SHARDS = """
+local values = redis.call('HVALS', KEYS[1])
+if #values == 0 then return false end
+local total = 0
+for _, value in ipairs(values) do total = total + tonumber(value) end
+return total
+"""
+
+
+def init_app(app):
+    redis = app.extensions.get("msp_redis")
+    if redis is not None:
+        app.extensions["msp_count_scripts"] = {
+            "raise": redis.register_script(RAISE_SHARD),
+            "merge": redis.register_script(MERGE_SHARDS),
+            "sum": redis.register_script(SUM_SHARDS),
+        }
+
+
+def _script(name):
+    return current_app.extensions["msp_count_scripts"][name]
+
 
 def _local_cache():
     return current_app.extensions["msp_counts"]
 
 
-def _cache_key(campaign_id):
-    return key("count", campaign_id)
+def _live_key(campaign_id):
+    return key("live-count", campaign_id)
 
 
 def _insert():
@@ -42,14 +108,42 @@ def _insert():
 
 
 def add_to_count(campaign_id, amount=1):
-    """Add to a random shard inside the caller's transaction (an upsert, so no row is missing)."""
+    """Add to a random shard inside the caller's transaction (an upsert, so no row is missing).
+
+    Returns ``(shard, value)``, the shard's new value, for ``counted`` once the caller commits.
+    """
     shard = random.randrange(CounterShard.SHARDS)
     statement = _insert()(CounterShard).values(campaign_id=campaign_id, shard=shard, count=amount)
     statement = statement.on_conflict_do_update(
         index_elements=[CounterShard.campaign_id, CounterShard.shard],
         set_={"count": CounterShard.count + amount},
-    )
-    db.session.execute(statement)
+    ).returning(CounterShard.count)
+    return shard, db.session.execute(statement).scalar_one()
+
+
+def counted(campaign_id, shard, value):
+    """After the commit that set ``shard`` to ``value``: report it to the live count."""
+    _local_cache().pop(campaign_id)
+    redis = get_redis()
+    if redis is None:
+        return
+    try:
+        _script("raise")(keys=[_live_key(campaign_id)], args=[shard, value])
+    except redis_errors as error:
+        # The next signature on this shard, or the next rebuild, makes this one good.
+        log.warning("could not report a signature to the live count: %s", error)
+
+
+def shards_from_sql(campaign_id):
+    """Every shard's value, missing rows as 0, read in a transaction of its own: it sees every
+    commit made before it, and leaves the caller's session alone."""
+    values = dict.fromkeys(range(CounterShard.SHARDS), 0)
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            select(CounterShard.shard, CounterShard.count).where(CounterShard.campaign_id == campaign_id)
+        )
+        values.update({shard: count for shard, count in rows})
+    return values
 
 
 def count_from_sql(campaign_id):
@@ -59,49 +153,65 @@ def count_from_sql(campaign_id):
     return int(total)
 
 
-# With Redis, each process also keeps the shared sum for this long, so most reads of the hot
-# count cost no network round trip; the count is then at most this much staler.
-LOCAL_SECONDS_WITH_REDIS = 1
+def merge_shards(redis, campaign_id, shards, first_pass):
+    """Merge shard values read from SQL into the live hash, creating it."""
+    pairs = [item for shard, value in shards.items() for item in (shard, value)]
+    lifetime = REBUILD_SECONDS if first_pass else 0
+    _script("merge")(keys=[_live_key(campaign_id)], args=[lifetime, *pairs], client=redis)
+
+
+def _rebuild(redis, campaign_id):
+    """Rebuild a missing live hash in two passes under a lock; the count, or None if another
+    reader holds the lock (the caller reads SQL then)."""
+    lock = key("count-rebuild", campaign_id)
+    if not redis.set(lock, 1, nx=True, px=REBUILD_LOCK_MILLISECONDS):
+        return None
+    try:
+        merge_shards(redis, campaign_id, shards_from_sql(campaign_id), first_pass=True)
+        merge_shards(redis, campaign_id, shards_from_sql(campaign_id), first_pass=False)
+        return _script("sum")(keys=[_live_key(campaign_id)], client=redis)
+    finally:
+        redis.delete(lock)
+
+
+def _live_count(redis, campaign_id):
+    value = _script("sum")(keys=[_live_key(campaign_id)], client=redis)
+    if value is None:
+        value = _rebuild(redis, campaign_id)
+    return None if value is None else int(value)
 
 
 def current_count(campaign_id):
-    """The campaign's count, at most ``COUNT_CACHE_SECONDS`` (+1 with Redis) stale."""
+    """The campaign's count: live from Redis (at most ``LOCAL_SECONDS_WITH_REDIS`` stale), or
+    from SQL at most ``COUNT_CACHE_SECONDS`` stale."""
     ttl = current_app.config["COUNT_CACHE_SECONDS"]
-    if ttl == 0:
-        return count_from_sql(campaign_id)
     value = _local_cache().get(campaign_id)
     if value is not None:
         return value
     redis = get_redis()
     local_ttl = ttl
     if redis is not None:
-        local_ttl = min(ttl, LOCAL_SECONDS_WITH_REDIS)
         try:
-            cached = redis.get(_cache_key(campaign_id))
-            if cached is not None:
-                value = int(cached)
-            else:
-                value = count_from_sql(campaign_id)
-                redis.set(_cache_key(campaign_id), value, ex=ttl)
+            value = _live_count(redis, campaign_id)
+            local_ttl = min(ttl, LOCAL_SECONDS_WITH_REDIS)
         except redis_errors as error:
-            log.warning("count cache in Redis unavailable, using the local one: %s", error)
-            local_ttl = ttl
+            log.warning("live count in Redis unavailable, counting from SQL: %s", error)
     if value is None:
         value = count_from_sql(campaign_id)
-    _local_cache().set(campaign_id, value, local_ttl)
+    if local_ttl > 0:
+        _local_cache().set(campaign_id, value, local_ttl)
     return value
 
 
-def forget_cached_count(campaign_id):
-    """Drop the cached count after a signature commits: this process, and every process once
-    its one-second copy expires, reads the new sum."""
+def forget_live_count(campaign_id):
+    """Drop the live hash and this process's copy: the next read rebuilds from SQL."""
     _local_cache().pop(campaign_id)
     redis = get_redis()
     if redis is not None:
         try:
-            redis.delete(_cache_key(campaign_id))
+            redis.delete(_live_key(campaign_id))
         except redis_errors as error:
-            log.warning("could not drop the cached count in Redis: %s", error)
+            log.warning("could not drop the live count in Redis: %s", error)
 
 
 def reconcile(campaign_id):
@@ -129,5 +239,5 @@ def reconcile(campaign_id):
     db.session.execute(update(CounterShard).where(shards).values(count=0))
     db.session.execute(update(CounterShard).where(shards, CounterShard.shard == 0).values(count=after))
     db.session.commit()
-    forget_cached_count(campaign_id)
+    forget_live_count(campaign_id)
     return before, after

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
-from .counting import add_to_count, forget_cached_count
+from .counting import add_to_count, counted
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
 from .models import Signature
@@ -43,15 +43,17 @@ def sign_petition(campaign, form, meta):
         source_origin=clean_origin(meta.get("origin")),
     )
     campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
+    shard = None
     try:
         if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
-            add_to_count(campaign_id)
+            shard = add_to_count(campaign_id)
         db.session.commit()
     except Exception:
         check.failed()
         raise
     check.stored()
-    forget_cached_count(campaign_id)
+    if shard is not None:
+        counted(campaign_id, *shard)
 
 
 def _insert_unless_signed(values):
