@@ -1,11 +1,14 @@
 """flask campaigns ... and flask signatures export, through the CLI runner."""
 import csv
 import io
+import time
 
 from sqlalchemy import select
 
 from widget_service.extensions import db
 from widget_service.models import Campaign, CampaignText
+
+from .builders import make_campaign, signature
 
 
 def test_create_list_and_close(runner, widget):
@@ -84,3 +87,18 @@ def test_export_to_stdout(runner, widget, campaign):
     widget.sign(campaign, email="c@example.org")
     output = runner.invoke(args=["signatures", "export", campaign]).output
     assert output.startswith("\ufeffcreated_at,name,email") and "c@example.org" in output
+
+
+def test_a_campaign_closed_by_another_process_refuses_signatures_within_the_cache_period(make_app):
+    from widget_service.campaigns import close_campaign, find_campaign
+
+    service = make_app(COUNT_CACHE_SECONDS=1)
+    staff = make_app(create_schema=False)  # `flask campaigns close` runs in a process of its own
+    with service.app_context():
+        slug = make_campaign().slug
+    client = service.test_client()
+    assert client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature()).status_code == 202
+    with staff.app_context():
+        close_campaign(find_campaign(slug))
+    time.sleep(1.1)
+    assert client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature()).status_code == 409

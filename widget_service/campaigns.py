@@ -1,9 +1,10 @@
 """Finding, creating and closing campaigns, and their public summary."""
 import re
-from collections import namedtuple
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 
 from .counting import current_count
@@ -24,18 +25,43 @@ def find_campaign(slug):
     return campaign
 
 
-CampaignRef = namedtuple("CampaignRef", "id slug goal")
+@dataclass(frozen=True)
+class CampaignRef:
+    """What the hot paths (reading the count, signing) need of a campaign, without its texts."""
+
+    id: int
+    slug: str
+    goal: int
+    status: str
+    closes_at: datetime | None
+    settings: dict
+
+    OPEN = Campaign.OPEN
+    is_open = Campaign.is_open
+    setting = Campaign.setting
 
 
 def campaign_ref(slug):
-    """A campaign's id and goal, cached like the count: the hot count read needs no query."""
+    """A campaign's ``CampaignRef``, cached per process for ``WIDGET_COUNT_CACHE_SECONDS``, so
+    the hot count read and signing need no query for it. A campaign closed (or switched) by the
+    CLI therefore takes effect within those seconds."""
     cache = current_app.extensions["msp_campaign_refs"]
     ref = cache.get(slug)
     if ref is None:
         campaign = find_campaign(slug)
-        ref = CampaignRef(campaign.id, campaign.slug, campaign.goal)
+        ref = CampaignRef(
+            campaign.id, campaign.slug, campaign.goal, campaign.status, campaign.closes_at, dict(campaign.settings or {})
+        )
         cache.set(slug, ref, current_app.config["COUNT_CACHE_SECONDS"])
     return ref
+
+
+@event.listens_for(Campaign, "after_update")
+def _forget_changed_ref(mapper, connection, campaign):
+    """A campaign changed in this process (closed, switched, its goal set) is read afresh here
+    at once; other processes see the change within ``WIDGET_COUNT_CACHE_SECONDS``."""
+    if current_app:
+        current_app.extensions["msp_campaign_refs"].pop(campaign.slug)
 
 
 def create_campaign(slug, goal, texts, default_lang="en", **fields):

@@ -59,7 +59,7 @@ def campaign_count(slug):
 @bp.post("/campaigns/<slug>/signatures")
 @protected_form("petition")
 def create_signature(slug):
-    campaign = find_campaign(slug)
+    campaign = campaign_ref(slug)  # no query on the hot path
     data = json_body()
     try:
         sign_petition(campaign, data, signature_meta(data.get("origin")))
