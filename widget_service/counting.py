@@ -113,12 +113,24 @@ def add_to_count(campaign_id, amount=1):
     Returns ``(shard, value)``, the shard's new value, for ``counted`` once the caller commits.
     """
     shard = random.randrange(CounterShard.SHARDS)
-    statement = _insert()(CounterShard).values(campaign_id=campaign_id, shard=shard, count=amount)
-    statement = statement.on_conflict_do_update(
-        index_elements=[CounterShard.campaign_id, CounterShard.shard],
-        set_={"count": CounterShard.count + amount},
-    ).returning(CounterShard.count)
-    return shard, db.session.execute(statement).scalar_one()
+    values = {"campaign_id": campaign_id, "shard": shard, "count": amount}
+    return shard, db.session.execute(_add_statement(), values).scalar_one()
+
+
+_statements = {}
+
+
+def _add_statement():
+    """The shard upsert, built once per dialect with parameters (compiled once: a hot path)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _statements:
+        table = CounterShard.__table__
+        statement = _insert()(table)
+        _statements[dialect] = statement.on_conflict_do_update(
+            index_elements=[table.c.campaign_id, table.c.shard],
+            set_={"count": table.c.count + statement.excluded.count},
+        ).returning(table.c.count)
+    return _statements[dialect]
 
 
 def counted(campaign_id, shard, value):

@@ -63,17 +63,28 @@ def _insert_unless_signed(values):
     catching the error: the database is still the backstop for concurrent double submits, but
     PostgreSQL does not log a failed insert, whose message would name the signer's address.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Signature)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[Signature.campaign_id, Signature.email_canonical],
-            index_where=text("state <> 'suspect'"),
-        )
-        .returning(Signature.id)
-    )
-    inserted = db.session.execute(statement).first() is not None
+    inserted = db.session.execute(_insert_statement(), values).first() is not None
     if not inserted:
         log.info("duplicate signature ignored")
     return inserted
+
+
+_statements = {}
+
+
+def _insert_statement():
+    """The insert, built once per dialect with its values as parameters, so SQLAlchemy compiles
+    it once instead of on every signature (this is the hot path)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _statements:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Signature.__table__
+        _statements[dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(
+                index_elements=[table.c.campaign_id, table.c.email_canonical],
+                index_where=text("state <> 'suspect'"),
+            )
+            .returning(table.c.id)
+        )
+    return _statements[dialect]
