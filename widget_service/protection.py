@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -299,20 +300,25 @@ def init_app(app):
     # Fail open: a storage error the fallback does not catch (several requests failing at the
     # moment Redis dies, or the deduction after a signature is stored) is logged, never a 500.
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
+    # No X-RateLimit-* headers: "remaining" would tell people behind one IP that a neighbour
+    # signed, and working them out costs a Redis round trip on every form. A refusal gets its
+    # Retry-After below, from the limit it breached.
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # Exact: a sliding-window counter would let a flood through at each window's edge.
     config.setdefault("RATELIMIT_STRATEGY", "moving-window")
 
-    # Registered before the limiter's own hook, so it runs after it (Flask runs after_request
-    # hooks in reverse). Retry-After belongs on refusals only; the X-RateLimit-* headers go
-    # everywhere, since "remaining" would tell people behind one IP that a neighbour signed.
     @app.after_request
-    def rate_limit_headers_on_refusals_only(response):
-        for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
-            response.headers.pop(header, None)
-        if response.status_code not in (429, 503):
-            response.headers.pop("Retry-After", None)
+    def retry_after_on_refusals(response):
+        """A refusal says when to try again: when the breached limit's window frees a slot."""
+        if response.status_code == 429:
+            breached = app.extensions["msp_limiter"].current_limit
+            if breached is not None:
+                try:
+                    frees_at = breached.window[0]  # when the oldest counted request leaves the window
+                    response.headers["Retry-After"] = str(max(1, math.ceil(frees_at - time.time())))
+                except Exception as error:  # the limits storage went away since the refusal
+                    log.warning("no Retry-After for a refusal: %s", error)
+                    response.headers.setdefault("Retry-After", "60")
         return response
 
     limiter = Limiter(key_func=client_campaign_key, app=app)
