@@ -87,10 +87,12 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import api, embed, pages, widgets
+    from .views import actions, api, campaign_page, embed, pages, widgets
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(actions.bp)  # before widgets: its fixed paths win over /<slug>/<kind>
     app.register_blueprint(widgets.bp)
+    app.register_blueprint(campaign_page.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 
