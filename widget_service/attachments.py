@@ -53,7 +53,8 @@ def _check_content(kind, data):
     if kind_type not in ACCEPTED[kind]:
         wanted = " or ".join(t.split("/")[1].upper() for t in ACCEPTED[kind])
         found = kind_type.split("/")[1].upper() if kind_type else "not a file type we accept"
-        raise AttachmentError(f"a {kind} must be a {wanted} file; this one is {found}")
+        article = "an" if kind == IMAGE else "a"
+        raise AttachmentError(f"{article} {kind} must be a {wanted} file; this one is {found}")
     if kind_type == ZIP:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
