@@ -19,8 +19,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def zip_bytes():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("letters/letter-to-mna.txt", "Dear MNA,\n")
-        archive.writestr("lobbying.txt", "How to lobby locally.\n")
+        # Fixed times, so two calls give the same bytes.
+        archive.writestr(zipfile.ZipInfo("letters/letter-to-mna.txt", (2026, 1, 1, 0, 0, 0)), "Dear MNA,\n")
+        archive.writestr(zipfile.ZipInfo("lobbying.txt", (2026, 1, 1, 0, 0, 0)), "How to lobby locally.\n")
     return out.getvalue()
 
 
