@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import captcha, cli, config, protection, redis_client
+from . import attachments, captcha, cli, config, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, migrate
@@ -84,6 +84,7 @@ def register_extensions(app):
     cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"], "send_wildcard": True}})
     redis_client.init_app(app)
     app.extensions.update(msp_counts=TTLCache(), msp_campaign_refs=TTLCache())
+    attachments.init_app(app)
 
 
 def register_blueprints(app):

@@ -11,6 +11,7 @@ address, no time of day, no row per reader.
 import hashlib
 import io
 import zipfile
+from collections import namedtuple
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .cache import TTLCache
 from .extensions import db
 from .models import CampaignFile, DownloadCount
 
@@ -29,6 +31,11 @@ PDF, ZIP, PNG, JPEG = "application/pdf", "application/zip", "image/png", "image/
 ACCEPTED = {REPORT: (PDF,), KIT: (PDF, ZIP), IMAGE: (PNG, JPEG)}
 EXTENSIONS = {PDF: ".pdf", ZIP: ".zip", PNG: ".png", JPEG: ".jpg"}
 URL_MAX = 500
+# How long a page may go on offering what was attached (or not) before: every widget view asks,
+# so the answer is kept per process rather than read from the database each time.
+OFFER_CACHE_SECONDS = 30
+
+FileInfo = namedtuple("FileInfo", "kind filename content_type size sha256")
 
 
 class AttachmentError(ValueError):
@@ -100,6 +107,7 @@ def attach_file(campaign, kind, data, filename):
     if kind in LINKABLE:
         setattr(campaign, f"{kind}_url", None)
     db.session.commit()
+    _forget(campaign.id)
     return record
 
 
@@ -114,6 +122,7 @@ def attach_url(campaign, kind, url):
     _delete_file(campaign, kind)
     setattr(campaign, f"{kind}_url", url)
     db.session.commit()
+    _forget(campaign.id)
 
 
 def remove(campaign, kind):
@@ -124,6 +133,7 @@ def remove(campaign, kind):
         setattr(campaign, f"{kind}_url", None)
         had = True
     db.session.commit()
+    _forget(campaign.id)
     return had
 
 
@@ -136,14 +146,34 @@ def _delete_file(campaign, kind):
 
 
 def stored_files(campaign_id):
-    """``{kind: CampaignFile}`` without the bytes: what a page needs to link to them."""
-    rows = db.session.scalars(select(CampaignFile).where(CampaignFile.campaign_id == campaign_id))
-    return {row.kind: row for row in rows}
+    """``{kind: FileInfo}`` without the bytes, read now: for serving and the CLI."""
+    columns = [getattr(CampaignFile, name) for name in FileInfo._fields]
+    rows = db.session.execute(select(*columns).where(CampaignFile.campaign_id == campaign_id))
+    return {row.kind: FileInfo(*row) for row in rows}
+
+
+def offered_files(campaign_id):
+    """``stored_files``, up to ``OFFER_CACHE_SECONDS`` old (at once in the process that changed
+    them): what pages offer and link to."""
+    cache = current_app.extensions["msp_campaign_files"]
+    files = cache.get(campaign_id)
+    if files is None:
+        files = stored_files(campaign_id)
+        cache.set(campaign_id, files, OFFER_CACHE_SECONDS)
+    return files
+
+
+def _forget(campaign_id):
+    current_app.extensions["msp_campaign_files"].pop(campaign_id)
+
+
+def init_app(app):
+    app.extensions["msp_campaign_files"] = TTLCache()
 
 
 def available(campaign):
     """``{kind: "file" | "link"}`` for the report and kit this campaign offers."""
-    files = stored_files(campaign.id)
+    files = offered_files(campaign.id)
     offered = {}
     for kind in LINKABLE:
         if kind in files:

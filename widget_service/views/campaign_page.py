@@ -25,9 +25,10 @@ FILE_CACHE = "public, no-cache"
 IMAGE_CACHE = "public, max-age=86400"
 
 
-def share_image(campaign):
-    """``(path, content_type, etag)`` of the campaign's share image: attached, else generated."""
-    stored = attachments.stored_files(campaign.id).get(CampaignFile.IMAGE)
+def share_image(campaign, files):
+    """``(extension, content_type, etag)`` of the campaign's share image among ``files``:
+    attached, else generated."""
+    stored = files.get(CampaignFile.IMAGE)
     if stored is not None:
         extension = "jpg" if stored.content_type == attachments.JPEG else "png"
         return extension, stored.content_type, stored.sha256[:32]
@@ -39,7 +40,7 @@ def show(slug):
     campaign = find_campaign(slug)
     lang = str(get_locale())
     ref = clean_ref(request.args.get("ref"))[0]
-    extension, image_type, image_etag = share_image(campaign)
+    extension, image_type, image_etag = share_image(campaign, attachments.offered_files(campaign.id))
     image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12])
     html = render_template(
         "campaign.html",
@@ -66,13 +67,19 @@ def show(slug):
 def card(slug, extension):
     """The share image: what MSP attached, else a card drawn from the English title."""
     campaign = find_campaign(slug)
-    _, content_type, etag = share_image(campaign)
+    files = attachments.stored_files(campaign.id)
+    _, content_type, etag = share_image(campaign, files)
     if IMAGE_EXTENSIONS.get(extension) != content_type:
         abort(404)
     if etag in request.if_none_match:  # answered before reading any bytes
         return _not_modified(etag, IMAGE_CACHE)
-    stored = attachments.file_with_data(campaign.id, CampaignFile.IMAGE)
-    data = stored.data if stored is not None else cards.card_png(cards.card_title(campaign))
+    if CampaignFile.IMAGE in files:
+        stored = attachments.file_with_data(campaign.id, CampaignFile.IMAGE)
+        if stored is None:  # removed since we looked
+            abort(404)
+        data = stored.data
+    else:
+        data = cards.card_png(cards.card_title(campaign))
     response = Response(data, mimetype=content_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMAGE_CACHE
@@ -99,6 +106,8 @@ def download(slug, kind):
     if stored.sha256 in request.if_none_match:
         return _not_modified(stored.sha256, FILE_CACHE)
     stored = attachments.file_with_data(campaign.id, kind)
+    if stored is None:  # removed since we looked
+        abort(404)
     if counted:
         attachments.count_download(campaign.id, kind)
     response = Response(stored.data, mimetype=stored.content_type)
