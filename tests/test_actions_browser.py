@@ -154,7 +154,26 @@ def test_a_shared_link_opens_the_campaign_page_whose_widget_credits_the_share(ne
     assert stored["ref"] == f"{PARTNER}~whatsapp" and stored["lang"] == lang
     # Shared again from here, the link still credits the first partner.
     check_share_links(frame, live_service.url, lang, PARTNER)
+    check_share_links(page.main_frame, live_service.url, lang, PARTNER)  # the page's own panel
+    expect(page.locator("button[data-copy]")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
     wait_for(page, lambda: widget.wait_until_fitted(), lambda: "widget never fitted")
     full_height(page, widget)
     shoot(page, f"phone-{lang}-campaign-page")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # layout does not depend on it
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_campaign_page_and_panel_at_desktop_width(new_context, host_site, live_service, lang):
+    width = 1280
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{live_service.url}/c/{SLUG}?lang={lang}")
+    page.wait_for_function("() => document.querySelector('iframe.msp-widget-frame')", timeout=TIMEOUT_MS)
+    widget = EmbeddedWidget(page, page.locator("iframe.msp-widget-frame"), live_service.url)
+    widget.wait_until_fitted()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    box = widget.iframe.bounding_box()
+    assert 600 < box["width"] <= 720, box  # the page's column, not the iframe default of 300px
+    page.set_viewport_size({"width": width, "height": page.evaluate("() => document.documentElement.scrollHeight")})
+    widget.wait_until_fitted()
+    shoot(page, f"desktop-{lang}-campaign-page")
