@@ -229,3 +229,11 @@ def test_concurrent_downloads_are_all_counted(app, runner, campaign, write):
     assert downloads(app, campaign, "report") == threads * each
     with app.app_context():  # one row per campaign, kind and day: nothing per reader
         assert db.session.scalar(select(func.count()).select_from(DownloadCount)) == 1
+
+
+def test_a_file_name_in_any_script_becomes_a_safe_download_name(client, runner, campaign, write):
+    assert attach(runner, campaign, "kit", write("مہم کی کٹ.zip", zip_bytes())).exit_code == 0
+    response = client.get(f"/c/{campaign}/kit")
+    assert response.status_code == 200 and response.headers["Content-Disposition"] == 'attachment; filename="kit.zip"'
+    assert attach(runner, campaign, "report", write('a"b;c\r\nd.pdf', PDF)).exit_code == 0
+    assert client.get(f"/c/{campaign}/report").headers["Content-Disposition"] == 'inline; filename="a-b-c--d.pdf"'

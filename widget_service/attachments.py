@@ -95,7 +95,9 @@ def attach_file(campaign, kind, data, filename):
         raise AttachmentError(f"the file is {len(data):,} bytes; the limit is {limit:,} (WIDGET_ATTACHMENT_MAX_BYTES)")
     content_type = _check_content(kind, data)
     # The name readers see when they save it: the campaign and kind, with the right extension.
-    stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in PurePath(filename or kind).stem)[:100] or kind
+    # ASCII only, so it fits a Content-Disposition header as it is.
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in PurePath(filename or kind).stem)
+    stem = stem.strip("-.")[:100] or kind
     record = db.session.get(CampaignFile, (campaign.id, kind)) or CampaignFile(campaign_id=campaign.id, kind=kind)
     record.filename = stem + EXTENSIONS[content_type]
     record.content_type = content_type
