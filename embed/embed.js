@@ -6,7 +6,11 @@
   var base = new URL(me.src);
   var origin = base.origin;
   var frames = [];
-  var TITLES = { en: 'Minority Support Pakistan petition', ur: 'مائنارٹی سپورٹ پاکستان کی پٹیشن' };
+  var TITLES = {
+    petition: ['Minority Support Pakistan petition', 'مائنارٹی سپورٹ پاکستان کی پٹیشن'],
+    actions: ['Minority Support Pakistan: take action', 'مائنارٹی سپورٹ پاکستان: مزید اقدامات']
+  };
+  var HEIGHTS = { actions: 560 };
 
   // Default styles go first in <head>, so the host page's own CSS can override them.
   var css = document.createElement('style');
@@ -23,10 +27,11 @@
     if (d.partner) q.set('ref', d.partner);
     var f = document.createElement('iframe');
     f.src = origin + '/widgets/' + encodeURIComponent(d.campaign) + '/' + encodeURIComponent(kind) + '?' + q;
-    f.title = d.title || TITLES[d.lang] || TITLES.en;
+    f.title = d.title || (TITLES[kind] || TITLES.petition)[d.lang === 'ur' ? 1 : 0];
     f.className = 'msp-widget-frame';
     f.loading = 'lazy';
-    f.height = d.height || '620';
+    f.height = d.height || HEIGHTS[kind] || '620';
+    f.allow = 'clipboard-write; web-share'; // the share panel's copy button and share sheet
     f.onload = function () { f.classList.add('msp-loaded'); };
     if (el.tagName === 'SCRIPT') el.parentNode.insertBefore(f, el.nextSibling);
     else el.appendChild(f);

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import captcha, cli, config, counting, protection, redis_client
+from . import attachments, captcha, cli, config, counting, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, migrate
@@ -85,13 +85,16 @@ def register_extensions(app):
     redis_client.init_app(app)
     counting.init_app(app)
     app.extensions.update(msp_counts=TTLCache(), msp_campaign_refs=TTLCache())
+    attachments.init_app(app)
 
 
 def register_blueprints(app):
-    from .views import api, embed, pages, widgets
+    from .views import actions, api, campaign_page, embed, pages, widgets
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(actions.bp)  # before widgets: its fixed paths win over /<slug>/<kind>
     app.register_blueprint(widgets.bp)
+    app.register_blueprint(campaign_page.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 

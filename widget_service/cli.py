@@ -126,6 +126,8 @@ def reconcile_command(slugs):
 
 
 def init_app(app):
+    from . import attachments_cli  # noqa: F401  (adds ``campaigns attach`` and ``campaigns stats``)
+
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(signatures_cli)
     app.cli.add_command(counts_cli)

@@ -36,6 +36,7 @@ SETTINGS = {
     "HCAPTCHA_ON_ERROR": "refuse",
     "FORM_MIN_SECONDS": "2",
     "FORM_MAX_AGE_SECONDS": "7200",
+    "ATTACHMENT_MAX_BYTES": str(20 * 1024 * 1024),
 }
 
 
@@ -119,6 +120,7 @@ def from_environ(environ=None):
         "HCAPTCHA_ON_ERROR": _choice("HCAPTCHA_ON_ERROR", environ, ("refuse", "suspect")),
         "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", environ),
         "FORM_MAX_AGE_SECONDS": _int("FORM_MAX_AGE_SECONDS", environ, minimum=60),
+        "ATTACHMENT_MAX_BYTES": _int("ATTACHMENT_MAX_BYTES", environ, minimum=1024),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }

@@ -119,3 +119,35 @@ class CounterShard(db.Model):
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     shard = db.Column(db.SmallInteger, primary_key=True, autoincrement=False)
     count = db.Column(db.BigInteger, nullable=False, default=0)
+
+
+class CampaignFile(db.Model):
+    """A file MSP attached to a campaign (its report, its kit, its share image), kept in the
+    database so every instance serves the same bytes. One per campaign and kind."""
+
+    REPORT = "report"
+    KIT = "kit"
+    IMAGE = "image"
+    KINDS = (REPORT, KIT, IMAGE)
+
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    kind = db.Column(db.String(16), primary_key=True)
+    filename = db.Column(db.String(200), nullable=False)
+    content_type = db.Column(db.String(100), nullable=False)
+    size = db.Column(db.Integer, nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+    # Deferred: pages ask whether a file exists (and its ETag) without loading its bytes.
+    data = db.deferred(db.Column(db.LargeBinary, nullable=False))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind IN ('report', 'kit', 'image')", name="kind"),)
+
+
+class DownloadCount(db.Model):
+    """How many times a campaign's report or kit was fetched on one day (UTC). Aggregates only:
+    no address, no time of day, nothing that tells one reader from another."""
+
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    kind = db.Column(db.String(16), primary_key=True)
+    day = db.Column(db.Date, primary_key=True)
+    count = db.Column(db.BigInteger, nullable=False, default=0)

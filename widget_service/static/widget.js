@@ -21,6 +21,40 @@
     window.addEventListener('resize', report);
   }
 
+  // Sharing, where the browser can: a copy-link button (else the link is selected for copying by
+  // hand) and the browser's own share sheet. Without JavaScript the plain links still work.
+  var status = document.getElementById('copy-status');
+  document.querySelectorAll('[data-copy]').forEach(function (button) {
+    var field = document.getElementById(button.getAttribute('data-copy'));
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var say = function (attr) { status.textContent = button.getAttribute(attr); };
+      var byHand = function () {
+        field.focus();
+        field.select();
+        var copied = false;
+        try { copied = document.execCommand('copy'); } catch (e) { /* not allowed here */ }
+        say(copied ? 'data-done' : 'data-manual');
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(function () { say('data-done'); }, byHand);
+      } else byHand();
+    });
+  });
+  var policy = document.featurePolicy;
+  if (navigator.share && (!policy || policy.allowsFeature('web-share'))) {
+    document.querySelectorAll('[data-share-url]').forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        navigator.share({
+          title: button.getAttribute('data-share-title'),
+          text: button.getAttribute('data-share-text'),
+          url: button.getAttribute('data-share-url')
+        }).catch(function () {});
+      });
+    });
+  }
+
   var form = document.getElementById('sign');
   if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
   var alertBox = document.getElementById('alert');

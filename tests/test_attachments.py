@@ -1,0 +1,239 @@
+"""The report, the campaign kit and the share image: attached with ``flask campaigns attach``,
+stored in the database, served at /c/<slug>/report|kit, their downloads counted per day."""
+import io
+import threading
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from widget_service.attachments import today
+from widget_service.extensions import db
+from widget_service.models import Campaign, CampaignFile, DownloadCount
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def zip_bytes():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        # Fixed times, so two calls give the same bytes.
+        archive.writestr(zipfile.ZipInfo("letters/letter-to-mna.txt", (2026, 1, 1, 0, 0, 0)), "Dear MNA,\n")
+        archive.writestr(zipfile.ZipInfo("lobbying.txt", (2026, 1, 1, 0, 0, 0)), "How to lobby locally.\n")
+    return out.getvalue()
+
+
+def png_bytes(size=(1200, 630), kind="PNG"):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(name, data):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return str(path)
+
+    return write
+
+
+def attach(runner, *args):
+    return runner.invoke(args=["campaigns", "attach", *args])
+
+
+def stored(app, campaign):
+    with app.app_context():
+        rows = db.session.scalars(
+            select(CampaignFile).join(Campaign).where(Campaign.slug == campaign).order_by(CampaignFile.kind)
+        ).all()
+        return {row.kind: (row.content_type, row.size, row.filename) for row in rows}
+
+
+def downloads(app, campaign, kind):
+    with app.app_context():
+        return db.session.scalar(
+            select(func.coalesce(func.sum(DownloadCount.count), 0))
+            .join(Campaign)
+            .where(Campaign.slug == campaign, DownloadCount.kind == kind)
+        )
+
+
+def test_an_attached_report_is_served_inline_as_a_pdf_and_counted(app, client, runner, campaign, write):
+    result = attach(runner, campaign, "report", write("Hazara Report 2026.pdf", PDF))
+    assert result.exit_code == 0, result.output
+    assert "report stored as Hazara-Report-2026.pdf" in result.output
+
+    response = client.get(f"/c/{campaign}/report")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="Hazara-Report-2026.pdf"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "public, no-cache"
+    assert "Set-Cookie" not in response.headers
+    etag = response.headers["ETag"]
+    assert downloads(app, campaign, "report") == 1
+
+    again = client.get(f"/c/{campaign}/report", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.head(f"/c/{campaign}/report").status_code == 200
+    assert downloads(app, campaign, "report") == 1, "a revalidation or a HEAD is not a download"
+    client.get(f"/c/{campaign}/report")
+    assert downloads(app, campaign, "report") == 2
+
+
+@pytest.mark.parametrize(("name", "data", "content_type"), [("kit.zip", zip_bytes(), "application/zip"), ("kit.pdf", PDF, "application/pdf")])
+def test_a_kit_is_a_zip_or_a_pdf_and_is_downloaded_as_an_attachment(app, client, runner, campaign, write, name, data, content_type):
+    assert attach(runner, campaign, "kit", write(name, data)).exit_code == 0
+    response = client.get(f"/c/{campaign}/kit?lang=ur")
+    assert response.status_code == 200 and response.data == data and response.mimetype == content_type
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert downloads(app, campaign, "kit") == 1 and downloads(app, campaign, "report") == 0
+
+
+def test_a_linked_report_redirects_and_still_counts(app, client, runner, campaign, write):
+    result = attach(runner, campaign, "report", "--url", "https://example.org/hazara-report.pdf")
+    assert result.exit_code == 0, result.output
+    response = client.get(f"/c/{campaign}/report")
+    assert response.status_code == 302 and response.headers["Location"] == "https://example.org/hazara-report.pdf"
+    assert downloads(app, campaign, "report") == 1
+    # A file replaces the link, and a link the file.
+    assert attach(runner, campaign, "report", write("r.pdf", PDF)).exit_code == 0
+    assert client.get(f"/c/{campaign}/report").status_code == 200
+    assert attach(runner, campaign, "report", "--url", "https://example.org/v2.pdf").exit_code == 0
+    assert stored(app, campaign) == {}
+    assert client.get(f"/c/{campaign}/report").headers["Location"] == "https://example.org/v2.pdf"
+
+
+def test_remove_takes_a_file_or_a_link_away(app, client, runner, campaign, write):
+    attach(runner, campaign, "kit", write("kit.zip", zip_bytes()))
+    attach(runner, campaign, "report", "--url", "https://example.org/r.pdf")
+    for kind in ("kit", "report"):
+        result = attach(runner, campaign, kind, "--remove")
+        assert result.exit_code == 0 and f"{kind} removed" in result.output
+        assert client.get(f"/c/{campaign}/{kind}").status_code == 404
+    assert "had no kit" in attach(runner, campaign, "kit", "--remove").output
+    assert stored(app, campaign) == {}
+
+
+def test_nothing_attached_is_a_404_page_and_counts_nothing(app, client, campaign):
+    for kind in ("report", "kit"):
+        response = client.get(f"/c/{campaign}/{kind}")
+        assert response.status_code == 404 and response.mimetype == "text/html"
+    assert client.get("/c/no-such-campaign/report").status_code == 404
+    assert client.get(f"/c/{campaign}/other").status_code == 404
+    assert downloads(app, campaign, "report") == downloads(app, campaign, "kit") == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "data", "message"),
+    [
+        ("report", "report.pdf", b"<html>not a pdf</html>", "a report must be a PDF file; this one is not a file type we accept"),
+        ("report", "report.pdf", PNG_MAGIC + b"\0" * 64, "a report must be a PDF file; this one is PNG"),
+        ("report", "report.zip", zip_bytes(), "a report must be a PDF file; this one is ZIP"),
+        ("kit", "kit.zip", b"MZ\x90\x00 an executable", "a kit must be a PDF or ZIP file"),
+        ("kit", "kit.zip", b"PK\x03\x04 truncated", "the ZIP file is damaged"),
+        ("image", "card.png", PDF, "an image must be a PNG or JPEG file; this one is PDF"),
+        ("image", "card.png", PNG_MAGIC + b"garbage" * 10, "the image is damaged"),
+        ("report", "empty.pdf", b"", "the file is empty"),
+    ],
+)
+def test_a_file_whose_content_does_not_match_its_kind_is_refused(app, client, runner, campaign, write, kind, name, data, message):
+    result = attach(runner, campaign, kind, write(name, data))
+    assert result.exit_code == 1
+    assert message in result.output and "not attached" in result.output
+    assert stored(app, campaign) == {}
+    if kind != "image":
+        assert client.get(f"/c/{campaign}/{kind}").status_code == 404
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(make_app, write):
+    from tests.builders import make_campaign
+
+    app = make_app(ATTACHMENT_MAX_BYTES=2048)
+    with app.app_context():
+        slug = make_campaign().slug
+    runner = app.test_cli_runner()
+    big = PDF + b"%" * 2048
+    result = attach(runner, slug, "report", write("big.pdf", big))
+    assert result.exit_code == 1
+    assert f"the file is {len(big):,} bytes; the limit is 2,048 (WIDGET_ATTACHMENT_MAX_BYTES)" in result.output
+    assert stored(app, slug) == {}
+    assert attach(runner, slug, "report", write("small.pdf", PDF)).exit_code == 0
+
+
+def test_mistyped_kind_unknown_campaign_and_odd_arguments_are_refused(app, runner, campaign, write):
+    path = write("r.pdf", PDF)
+    mistyped = attach(runner, campaign, "reprot", path)
+    assert mistyped.exit_code == 2 and "'reprot' is not one of 'report', 'kit', 'image'" in mistyped.output
+    unknown = attach(runner, "no-such-campaign", "report", path)
+    assert unknown.exit_code == 1 and "no campaign called 'no-such-campaign'" in unknown.output
+    assert attach(runner, campaign, "report").exit_code == 2  # neither a file nor a link
+    assert attach(runner, campaign, "report", path, "--url", "https://example.org/r.pdf").exit_code == 2
+    assert attach(runner, campaign, "report", str(path) + ".missing").exit_code == 2
+    for bad in ("javascript:alert(1)", "ftp://example.org/r.pdf", "https://", "https://example.org/" + "x" * 500):
+        result = attach(runner, campaign, "kit", "--url", bad)
+        assert result.exit_code == 1 and "must be a full http(s) URL" in result.output
+    image_link = attach(runner, campaign, "image", "--url", "https://example.org/card.png")
+    assert image_link.exit_code == 1 and "only a report or a kit can be a link" in image_link.output
+    assert stored(app, campaign) == {}
+    with app.app_context():
+        row = db.session.scalar(select(Campaign).where(Campaign.slug == campaign))
+        assert (row.report_url, row.kit_url) == (None, None)
+
+
+def test_stats_show_what_is_offered_and_downloads_per_day(app, client, runner, campaign, write):
+    attach(runner, campaign, "report", write("report.pdf", PDF))
+    attach(runner, campaign, "kit", "--url", "https://example.org/kit.zip")
+    for _ in range(3):
+        client.get(f"/c/{campaign}/report")
+    client.get(f"/c/{campaign}/kit")
+    with app.app_context():
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == campaign))
+        db.session.add(DownloadCount(campaign_id=campaign_id, kind="report", day=today() - timedelta(days=1), count=5))
+        db.session.commit()
+    output = runner.invoke(args=["campaigns", "stats", campaign]).output
+    assert "report: file report.pdf (application/pdf" in output
+    assert "kit: link https://example.org/kit.zip" in output
+    assert "image: none (a generated card is shown)" in output
+    assert "downloads, all time: report 8, kit 1" in output
+    assert f"{today().isoformat()}\treport\t3" in output
+    assert f"{(today() - timedelta(days=1)).isoformat()}\treport\t5" in output
+    assert runner.invoke(args=["campaigns", "stats", "nope"]).exit_code == 1
+
+
+def test_concurrent_downloads_are_all_counted(app, runner, campaign, write):
+    attach(runner, campaign, "report", write("report.pdf", PDF))
+    threads, each, errors = 8, 10, []
+    start = threading.Barrier(threads)
+
+    def reader():
+        client = app.test_client()
+        start.wait(timeout=10)
+        for _ in range(each):
+            response = client.get(f"/c/{campaign}/report")
+            if response.status_code != 200:
+                errors.append(response.status_code)
+
+    workers = [threading.Thread(target=reader) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert downloads(app, campaign, "report") == threads * each
+    with app.app_context():  # one row per campaign, kind and day: nothing per reader
+        assert db.session.scalar(select(func.count()).select_from(DownloadCount)) == 1
+
+
+def test_a_file_name_in_any_script_becomes_a_safe_download_name(client, runner, campaign, write):
+    assert attach(runner, campaign, "kit", write("مہم کی کٹ.zip", zip_bytes())).exit_code == 0
+    response = client.get(f"/c/{campaign}/kit")
+    assert response.status_code == 200 and response.headers["Content-Disposition"] == 'attachment; filename="kit.zip"'
+    assert attach(runner, campaign, "report", write('a"b;c\r\nd.pdf', PDF)).exit_code == 0
+    assert client.get(f"/c/{campaign}/report").headers["Content-Disposition"] == 'inline; filename="a-b-c--d.pdf"'

@@ -1,0 +1,228 @@
+"""A campaign's report, campaign kit and share image: attached by MSP through the CLI, kept in
+the database (so every instance serves the same bytes), and their downloads counted.
+
+A report or kit is either uploaded (``CampaignFile``) or linked (``Campaign.report_url`` /
+``kit_url``), never both: attaching one clears the other. Uploads are checked by their content,
+not their name: a report is a PDF; a kit a PDF or a ZIP; an image a PNG or a JPEG.
+
+Downloads are counted per campaign, kind and day (``DownloadCount``) and nothing else: no
+address, no time of day, no row per reader.
+"""
+import hashlib
+import io
+import zipfile
+from collections import namedtuple
+from datetime import datetime, timedelta, timezone
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .cache import TTLCache
+from .extensions import db
+from .models import CampaignFile, DownloadCount
+
+REPORT, KIT, IMAGE = CampaignFile.REPORT, CampaignFile.KIT, CampaignFile.IMAGE
+LINKABLE = (REPORT, KIT)  # the image is served by us, so share previews never depend on another site
+
+PDF, ZIP, PNG, JPEG = "application/pdf", "application/zip", "image/png", "image/jpeg"
+ACCEPTED = {REPORT: (PDF,), KIT: (PDF, ZIP), IMAGE: (PNG, JPEG)}
+EXTENSIONS = {PDF: ".pdf", ZIP: ".zip", PNG: ".png", JPEG: ".jpg"}
+URL_MAX = 500
+# How long a page may go on offering what was attached (or not) before: every widget view asks,
+# so the answer is kept per process rather than read from the database each time.
+OFFER_CACHE_SECONDS = 30
+
+FileInfo = namedtuple("FileInfo", "kind filename content_type size sha256")
+
+
+class AttachmentError(ValueError):
+    """An upload or link MSP must fix; the message says how."""
+
+
+def sniff(data):
+    """The content type ``data`` really is (PDF, ZIP, PNG, JPEG), or None."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        return ZIP
+    return None
+
+
+def _check_content(kind, data):
+    kind_type = sniff(data)
+    if kind_type not in ACCEPTED[kind]:
+        wanted = " or ".join(t.split("/")[1].upper() for t in ACCEPTED[kind])
+        found = kind_type.split("/")[1].upper() if kind_type else "not a file type we accept"
+        article = "an" if kind == IMAGE else "a"
+        raise AttachmentError(f"{article} {kind} must be a {wanted} file; this one is {found}")
+    if kind_type == ZIP:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if archive.testzip() is not None:
+                    raise AttachmentError("the ZIP file is damaged")
+        except zipfile.BadZipFile:
+            raise AttachmentError("the ZIP file is damaged") from None
+    if kind == IMAGE:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise AttachmentError("the image is damaged") from None
+    return kind_type
+
+
+def _check_kind(kind):
+    if kind not in CampaignFile.KINDS:
+        raise AttachmentError(f"the kind is one of {', '.join(CampaignFile.KINDS)}, not {kind!r}")
+
+
+def attach_file(campaign, kind, data, filename):
+    """Store ``data`` as ``campaign``'s ``kind``, replacing what was there (file or link)."""
+    _check_kind(kind)
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if not data:
+        raise AttachmentError("the file is empty")
+    if len(data) > limit:
+        raise AttachmentError(f"the file is {len(data):,} bytes; the limit is {limit:,} (WIDGET_ATTACHMENT_MAX_BYTES)")
+    content_type = _check_content(kind, data)
+    # The name readers see when they save it: the campaign and kind, with the right extension.
+    # ASCII only, so it fits a Content-Disposition header as it is.
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in PurePath(filename or kind).stem)
+    stem = stem.strip("-.")[:100] or kind
+    record = db.session.get(CampaignFile, (campaign.id, kind)) or CampaignFile(campaign_id=campaign.id, kind=kind)
+    record.filename = stem + EXTENSIONS[content_type]
+    record.content_type = content_type
+    record.size = len(data)
+    record.sha256 = hashlib.sha256(data).hexdigest()
+    record.data = data
+    record.created_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    db.session.add(record)
+    if kind in LINKABLE:
+        setattr(campaign, f"{kind}_url", None)
+    db.session.commit()
+    _forget(campaign.id)
+    return record
+
+
+def attach_url(campaign, kind, url):
+    """Link ``campaign``'s report or kit to ``url`` (an https page elsewhere) instead of a file."""
+    _check_kind(kind)
+    if kind not in LINKABLE:
+        raise AttachmentError("only a report or a kit can be a link; upload the image as a file")
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > URL_MAX or any(c.isspace() for c in url):
+        raise AttachmentError(f"the link must be a full http(s) URL of at most {URL_MAX} characters")
+    _delete_file(campaign, kind)
+    setattr(campaign, f"{kind}_url", url)
+    db.session.commit()
+    _forget(campaign.id)
+
+
+def remove(campaign, kind):
+    """Take ``campaign``'s ``kind`` away, file or link; False when there was none."""
+    _check_kind(kind)
+    had = _delete_file(campaign, kind)
+    if kind in LINKABLE and getattr(campaign, f"{kind}_url"):
+        setattr(campaign, f"{kind}_url", None)
+        had = True
+    db.session.commit()
+    _forget(campaign.id)
+    return had
+
+
+def _delete_file(campaign, kind):
+    record = db.session.get(CampaignFile, (campaign.id, kind))
+    if record is None:
+        return False
+    db.session.delete(record)
+    return True
+
+
+def stored_files(campaign_id):
+    """``{kind: FileInfo}`` without the bytes, read now: for serving and the CLI."""
+    columns = [getattr(CampaignFile, name) for name in FileInfo._fields]
+    rows = db.session.execute(select(*columns).where(CampaignFile.campaign_id == campaign_id))
+    return {row.kind: FileInfo(*row) for row in rows}
+
+
+def offered_files(campaign_id):
+    """``stored_files``, up to ``OFFER_CACHE_SECONDS`` old (at once in the process that changed
+    them): what pages offer and link to."""
+    cache = current_app.extensions["msp_campaign_files"]
+    files = cache.get(campaign_id)
+    if files is None:
+        files = stored_files(campaign_id)
+        cache.set(campaign_id, files, OFFER_CACHE_SECONDS)
+    return files
+
+
+def _forget(campaign_id):
+    current_app.extensions["msp_campaign_files"].pop(campaign_id)
+
+
+def init_app(app):
+    app.extensions["msp_campaign_files"] = TTLCache()
+
+
+def available(campaign):
+    """``{kind: "file" | "link"}`` for the report and kit this campaign offers."""
+    files = offered_files(campaign.id)
+    offered = {}
+    for kind in LINKABLE:
+        if kind in files:
+            offered[kind] = "file"
+        elif getattr(campaign, f"{kind}_url"):
+            offered[kind] = "link"
+    return offered
+
+
+def file_with_data(campaign_id, kind):
+    return db.session.scalar(
+        select(CampaignFile)
+        .where(CampaignFile.campaign_id == campaign_id, CampaignFile.kind == kind)
+        .options(db.undefer(CampaignFile.data))
+    )
+
+
+def today():
+    return datetime.now(timezone.utc).date()
+
+
+def count_download(campaign_id, kind):
+    """Add one download, in its own transaction. One upsert: concurrent readers on PostgreSQL
+    each add to the row atomically (or create it, once); SQLite's write lock serialises them."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(DownloadCount).values(campaign_id=campaign_id, kind=kind, day=today(), count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[DownloadCount.campaign_id, DownloadCount.kind, DownloadCount.day],
+        set_={"count": DownloadCount.count + 1},
+    )
+    db.session.execute(statement)
+    db.session.commit()
+
+
+def download_totals(campaign_id, days=None):
+    """``{kind: total}``, over the last ``days`` days (today included) or all time."""
+    query = select(DownloadCount.kind, func.sum(DownloadCount.count)).where(DownloadCount.campaign_id == campaign_id)
+    if days:
+        query = query.where(DownloadCount.day > today() - timedelta(days=days))
+    return {kind: int(total) for kind, total in db.session.execute(query.group_by(DownloadCount.kind))}
+
+
+def downloads_by_day(campaign_id, days):
+    """``[(day, kind, count)]`` for the last ``days`` days, newest first."""
+    query = (
+        select(DownloadCount.day, DownloadCount.kind, DownloadCount.count)
+        .where(DownloadCount.campaign_id == campaign_id, DownloadCount.day > today() - timedelta(days=days))
+        .order_by(DownloadCount.day.desc(), DownloadCount.kind)
+    )
+    return [tuple(row) for row in db.session.execute(query)]

@@ -1,0 +1,126 @@
+"""The public campaign page that shares point to, GET /c/<slug>, its share image, and the
+campaign's report and kit."""
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from .. import attachments, cards
+from ..campaigns import find_campaign
+from ..counting import current_count
+from ..models import CampaignFile
+from ..sharing import campaign_url, public_base
+from ..validation import clean_ref
+
+bp = Blueprint("campaign_page", __name__, url_prefix="/c")
+
+# The page itself is not framed; it frames the petition widget from this same service.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+OG_LOCALES = {"en": "en_GB", "ur": "ur_PK"}
+IMAGE_EXTENSIONS = {"png": attachments.PNG, "jpg": attachments.JPEG}
+# Revalidated on every use, so each open of the report or kit reaches us once and is counted;
+# a copy the reader's browser already has costs a 304.
+FILE_CACHE = "public, no-cache"
+IMAGE_CACHE = "public, max-age=86400"
+
+
+def share_image(campaign, files):
+    """``(extension, content_type, etag)`` of the campaign's share image among ``files``:
+    attached, else generated."""
+    stored = files.get(CampaignFile.IMAGE)
+    if stored is not None:
+        extension = "jpg" if stored.content_type == attachments.JPEG else "png"
+        return extension, stored.content_type, stored.sha256[:32]
+    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign))
+
+
+@bp.get("/<slug>")
+def show(slug):
+    campaign = find_campaign(slug)
+    lang = str(get_locale())
+    ref = clean_ref(request.args.get("ref"))[0]
+    extension, image_type, image_etag = share_image(campaign, attachments.offered_files(campaign.id))
+    image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12])
+    html = render_template(
+        "campaign.html",
+        campaign=campaign,
+        text=campaign.text(lang),
+        lang=lang,
+        ref=ref,
+        host_origin=None,
+        count=current_count(campaign.id),
+        offered=attachments.available(campaign),
+        canonical=campaign_url(slug, lang),
+        # A preview's link keeps the ref it was shared with, so signatures from it are credited.
+        og_url=campaign_url(slug, lang, ref),
+        og_locale=OG_LOCALES.get(lang, "en_GB"),
+        og_alternates=[OG_LOCALES[other] for other in campaign.languages if other != lang and other in OG_LOCALES],
+        alternates={other: campaign_url(slug, other) for other in campaign.languages},
+        image_url=image_url,
+        image_type=image_type,
+    )
+    return html, 200, {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
+
+
+@bp.get("/<slug>/card.<extension>")
+def card(slug, extension):
+    """The share image: what MSP attached, else a card drawn from the English title."""
+    campaign = find_campaign(slug)
+    files = attachments.stored_files(campaign.id)
+    _, content_type, etag = share_image(campaign, files)
+    if IMAGE_EXTENSIONS.get(extension) != content_type:
+        abort(404)
+    if etag in request.if_none_match:  # answered before reading any bytes
+        return _not_modified(etag, IMAGE_CACHE)
+    if CampaignFile.IMAGE in files:
+        stored = attachments.file_with_data(campaign.id, CampaignFile.IMAGE)
+        if stored is None:  # removed since we looked
+            abort(404)
+        data = stored.data
+    else:
+        data = cards.card_png(cards.card_title(campaign))
+    response = Response(data, mimetype=content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = IMAGE_CACHE
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/<slug>/<any(report, kit):kind>")
+def download(slug, kind):
+    """The report (shown in the browser) or kit (saved), or a redirect to where it is linked.
+    Every GET that sends it, or sends the reader on, adds one to the day's count."""
+    campaign = find_campaign(slug)
+    counted = request.method == "GET"
+    stored = attachments.stored_files(campaign.id).get(kind)
+    if stored is None:
+        link = getattr(campaign, f"{kind}_url")
+        if not link:
+            abort(404)
+        if counted:
+            attachments.count_download(campaign.id, kind)
+        response = redirect(link, 302)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if stored.sha256 in request.if_none_match:
+        return _not_modified(stored.sha256, FILE_CACHE)
+    stored = attachments.file_with_data(campaign.id, kind)
+    if stored is None:  # removed since we looked
+        abort(404)
+    if counted:
+        attachments.count_download(campaign.id, kind)
+    response = Response(stored.data, mimetype=stored.content_type)
+    disposition = "inline" if kind == CampaignFile.REPORT else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{stored.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = FILE_CACHE
+    response.set_etag(stored.sha256)
+    return response
+
+
+def _not_modified(etag, cache_control):
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    return response
