@@ -177,6 +177,8 @@ class Subscription(db.Model):
     subscribed_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # the latest opt-in
     unsubscribed_at = db.Column(db.DateTime, nullable=True)  # set: no more emails
 
+    campaign = db.relationship("Campaign")
+
     __table_args__ = (
         UniqueConstraint("campaign_id", "email_canonical", name="uq_subscription_campaign_email"),
         CheckConstraint("source IN ('petition', 'notify')", name="source"),
