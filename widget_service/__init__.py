@@ -87,10 +87,13 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import api, embed, pages, widgets
+    from .views import api, embed, pages, supporters, unsubscribe, widgets
 
     app.register_blueprint(api.bp)
     app.register_blueprint(widgets.bp)
+    app.register_blueprint(supporters.bp)
+    app.register_blueprint(supporters.api_bp)
+    app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 
