@@ -129,6 +129,7 @@ def test_a_coordinator_offers_with_the_keyboard_in_english(new_context, host_sit
     assert (stored["name"], stored["phone"], stored["region"], stored["country"]) == ("Ada Coordinator", "+923001234567", "PK-BA", "PK")
     assert (stored["note"], stored["lang"], stored["state"]) == ("I can organise meetings in Quetta.", "en", "received")
     assert (stored["ref"], stored["source_origin"]) == (PARTNER, host_site.origin)
+    assert page.context.cookies() == [], "no cookies, inside the frame or out"
 
 
 def test_a_coordinator_outside_pakistan_in_urdu_on_a_phone(new_context, host_site, live_service):
