@@ -2,7 +2,6 @@
 import csv
 import io
 import re
-import uuid
 
 import pytest
 from itsdangerous import URLSafeSerializer

@@ -1,7 +1,7 @@
 """The coordinator's and subscriber's field rules, as tables."""
 import pytest
 
-from widget_service.validation import NOTE_MAX, PAKISTAN_REGIONS, clean_coordinator, clean_phone, clean_subscription
+from widget_service.supporter_validation import NOTE_MAX, PAKISTAN_REGIONS, clean_coordinator, clean_phone, clean_subscription
 
 
 def coordinator(**overrides):

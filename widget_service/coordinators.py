@@ -10,7 +10,8 @@ from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
 from .models import Coordinator
 from .protection import keyed_hash
-from .validation import clean_coordinator, clean_origin
+from .supporter_validation import clean_coordinator
+from .validation import clean_origin
 
 log = logging.getLogger(__name__)
 

@@ -82,7 +82,7 @@ def export_coordinators(campaign_id):
     """Every offer to coordinate a campaign, with the region's English name beside its code."""
     from flask_babel import force_locale
 
-    from .validation import PAKISTAN_REGIONS
+    from .supporter_validation import PAKISTAN_REGIONS
 
     with force_locale("en"):  # MSP's staff read the export in English
         names = {code: str(name) for code, name in PAKISTAN_REGIONS.items()}

@@ -11,7 +11,7 @@ from ..coordinators import enlist_coordinator
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
 from ..protection import FormExpired, form_token, protected_form, timely_token
 from ..subscriptions import subscribe
-from ..validation import PAKISTAN_REGIONS
+from ..supporter_validation import PAKISTAN_REGIONS
 from .api import json_body, signature_meta
 from .widgets import embedding, render_widget
 
