@@ -89,12 +89,15 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import actions, api, campaign_page, embed, pages, widgets
+    from .views import actions, api, campaign_page, embed, pages, supporters, unsubscribe, widgets
 
     app.register_blueprint(api.bp)
     app.register_blueprint(actions.bp)  # before widgets: its fixed paths win over /<slug>/<kind>
     app.register_blueprint(widgets.bp)
     app.register_blueprint(campaign_page.bp)
+    app.register_blueprint(supporters.bp)
+    app.register_blueprint(supporters.api_bp)
+    app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 

@@ -1,8 +1,6 @@
-"""Command-line verbs for MSP staff: ``flask campaigns ...`` and ``flask signatures ...``."""
-import os
-import sys
-
+"""Command-line verbs for MSP staff: ``flask campaigns``, ``signatures``, ``counts``, ``coordinators``, ``subscribers``."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -10,13 +8,15 @@ from . import demo_campaign
 from .campaigns import close_campaign, create_campaign, find_campaign
 from .counting import count_from_sql, reconcile
 from .errors import WidgetError
-from .exports import export_signatures
+from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
 from .models import Campaign
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
 counts_cli = AppGroup("counts", help="Check and repair the shared counts.")
+coordinators_cli = AppGroup("coordinators", help="Read offers to coordinate (personal data: MSP staff only).")
+subscribers_cli = AppGroup("subscribers", help="Read who asked to hear of more actions (personal data: MSP staff only).")
 
 
 def _find(slug):
@@ -99,19 +99,9 @@ def seed_demo_command():
 def export_command(slug, output):
     """Write SLUG's signatures as CSV (personal data: keep the file safe)."""
     campaign = _find(slug)
-    # Personal data: the file is readable by its owner only, even if it existed before.
-    if output:
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)
-        stream = open(descriptor, "w", encoding="utf-8", newline="")
-    else:
-        stream = sys.stdout
-    try:
+    with output_stream(output) as stream:
         for line in export_signatures(campaign.id):
             stream.write(line)
-    finally:
-        if output:
-            stream.close()
 
 
 @counts_cli.command("reconcile")
@@ -125,9 +115,37 @@ def reconcile_command(slugs):
         click.echo(f"{slug}: {before} -> {after}" + ("" if before == after else f" (repaired a drift of {after - before:+d})"))
 
 
+@coordinators_cli.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: standard output).")
+def export_coordinators_command(slug, output):
+    """Write SLUG's offers to coordinate as CSV (personal data: keep the file safe)."""
+    campaign = _find(slug)
+    with output_stream(output) as stream:
+        for line in export_coordinators(campaign.id):
+            stream.write(line)
+
+
+@subscribers_cli.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: standard output).")
+@click.option("--all", "include_unsubscribed", is_flag=True, help="Include those who unsubscribed (never email them).")
+def export_subscribers_command(slug, output, include_unsubscribed):
+    """Write SLUG's subscribers as CSV, each with the unsubscribe link every email to them must carry."""
+    base_url = current_app.config["PUBLIC_URL"]
+    if not base_url:
+        raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the unsubscribe links are built on it")
+    campaign = _find(slug)
+    with output_stream(output) as stream:
+        for line in export_subscribers(campaign.id, base_url, include_unsubscribed):
+            stream.write(line)
+
+
 def init_app(app):
     from . import attachments_cli  # noqa: F401  (adds ``campaigns attach`` and ``campaigns stats``)
 
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(signatures_cli)
     app.cli.add_command(counts_cli)
+    app.cli.add_command(coordinators_cli)
+    app.cli.add_command(subscribers_cli)

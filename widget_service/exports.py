@@ -1,11 +1,14 @@
 """CSV exports for MSP staff: streamed, UTF-8 with a byte-order mark, formula-safe."""
 import csv
 import io
+import os
+import sys
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Signature
+from .models import Coordinator, Signature
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets
 # (OWASP "CSV injection"); a leading apostrophe makes it plain text.
@@ -54,3 +57,68 @@ def signature_rows(campaign_id, batch=1000):
 
 def export_signatures(campaign_id):
     return csv_lines(SIGNATURE_COLUMNS, signature_rows(campaign_id))
+
+
+@contextmanager
+def output_stream(path=None):
+    """A text stream for an export: the file at ``path``, readable by its owner only even if
+    it existed before (it holds personal data), or standard output."""
+    if not path:
+        yield sys.stdout
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+COORDINATOR_COLUMNS = (
+    "created_at", "name", "email", "phone", "region", "region_name", "country", "note", "lang", "ref",
+    "source_origin", "state",
+)
+
+
+def export_coordinators(campaign_id):
+    """Every offer to coordinate a campaign, with the region's English name beside its code."""
+    from flask_babel import force_locale
+
+    from .supporter_validation import PAKISTAN_REGIONS
+
+    with force_locale("en"):  # MSP's staff read the export in English
+        names = {code: str(name) for code, name in PAKISTAN_REGIONS.items()}
+    query = (
+        select(Coordinator).where(Coordinator.campaign_id == campaign_id).order_by(Coordinator.id)
+        .execution_options(yield_per=1000)
+    )
+    rows = (
+        [
+            row.created_at, row.name, row.email, row.phone, row.region,
+            names.get(row.region, "Outside Pakistan"), row.country, row.note, row.lang, row.ref,
+            row.source_origin, row.state,
+        ]
+        for row in db.session.scalars(query)
+    )
+    return csv_lines(COORDINATOR_COLUMNS, rows)
+
+
+SUBSCRIBER_COLUMNS = (
+    "email", "name", "lang", "source", "created_at", "subscribed_at", "unsubscribed_at", "unsubscribe_url",
+    "list_unsubscribe",
+)
+
+
+def export_subscribers(campaign_id, base_url, include_unsubscribed=False):
+    """A campaign's subscriptions (active ones unless asked), each with its unsubscribe URL
+    and the value of the ``List-Unsubscribe`` header for emails to it (RFC 2369; send it with
+    ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``, RFC 8058)."""
+    from .subscriptions import subscriptions_of, unsubscribe_url
+
+    def rows():
+        for row in subscriptions_of(campaign_id, include_unsubscribed):
+            url = unsubscribe_url(row, base_url)
+            yield [
+                row.email, row.name, row.lang, row.source, row.created_at, row.subscribed_at, row.unsubscribed_at,
+                url, f"<{url}>",
+            ]
+
+    return csv_lines(SUBSCRIBER_COLUMNS, rows())

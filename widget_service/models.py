@@ -151,3 +151,69 @@ class DownloadCount(db.Model):
     kind = db.Column(db.String(16), primary_key=True)
     day = db.Column(db.Date, primary_key=True)
     count = db.Column(db.BigInteger, nullable=False, default=0)
+class Coordinator(db.Model):
+    """A supporter offering to coordinate the campaign in a region (personal data: MSP only)."""
+
+    RECEIVED = "received"
+    SUSPECT = "suspect"  # caught by a bot trap; kept for review
+    STATES = (RECEIVED, SUSPECT)
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    email_canonical = db.Column(db.String(254), nullable=False)
+    phone = db.Column(db.String(20), nullable=False)  # E.164
+    # A province or territory of Pakistan (ISO 3166-2 code), or "outside" with ``country``.
+    region = db.Column(db.String(16), nullable=False)
+    country = db.Column(db.String(2), nullable=False)
+    note = db.Column(db.Text, nullable=True)
+    lang = db.Column(db.String(8), nullable=False)
+    ref = db.Column(db.String(64), nullable=True)
+    source_origin = db.Column(db.String(255), nullable=True)
+    state = db.Column(db.String(16), nullable=False, default=RECEIVED)
+    ip_hash = db.Column(db.String(64), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # One offer per mailbox and campaign, suspect rows aside (as for signatures).
+        Index(
+            "uq_coordinator_campaign_email",
+            "campaign_id",
+            "email_canonical",
+            unique=True,
+            sqlite_where=text("state <> 'suspect'"),
+            postgresql_where=text("state <> 'suspect'"),
+        ),
+        CheckConstraint("state IN ('received', 'suspect')", name="state"),
+    )
+
+
+class Subscription(db.Model):
+    """A mailbox that asked to hear of more actions in a campaign, until it unsubscribes."""
+
+    PETITION = "petition"  # the opt-in on the petition form
+    NOTIFY = "notify"  # the standalone "notify me" form
+    SOURCES = (PETITION, NOTIFY)
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    email_canonical = db.Column(db.String(254), nullable=False)
+    name = db.Column(db.String(100), nullable=True)
+    lang = db.Column(db.String(8), nullable=False)  # the language the emails are written in
+    source = db.Column(db.String(16), nullable=False)  # how the mailbox first subscribed
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    subscribed_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # the latest opt-in
+    unsubscribed_at = db.Column(db.DateTime, nullable=True)  # set: no more emails
+
+    campaign = db.relationship("Campaign")
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "email_canonical", name="uq_subscription_campaign_email"),
+        CheckConstraint("source IN ('petition', 'notify')", name="source"),
+    )
+
+    @property
+    def active(self):
+        return self.unsubscribed_at is None

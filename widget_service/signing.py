@@ -8,8 +8,9 @@ from . import protection
 from .counting import add_to_count, counted
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
-from .models import Signature
+from .models import Signature, Subscription
 from .protection import keyed_hash
+from .subscriptions import record_subscription
 from .validation import clean_origin, clean_signature
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ def sign_petition(campaign, form, meta):
     try:
         if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
             shard = add_to_count(campaign_id)
+            if clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
+                record_subscription(
+                    campaign_id, clean["email"], clean["email_canonical"], clean["name"], clean["lang"],
+                    Subscription.PETITION,
+                )
         db.session.commit()
     except Exception:
         check.failed()

@@ -1,4 +1,4 @@
-/* The widget inside its iframe: sign without a page load, report our height to the host page. */
+/* The widget inside its iframe: send its form without a page load, report our height to the host page. */
 (function () {
   'use strict';
   var host = document.body.getAttribute('data-host-origin');
@@ -55,7 +55,7 @@
     });
   }
 
-  var form = document.getElementById('sign');
+  var form = document.querySelector('form[data-api]'); // the petition, coordinator or notify-me form
   if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
   var alertBox = document.getElementById('alert');
   var button = form.querySelector('button');
@@ -80,20 +80,21 @@
   function showErrors(errors) {
     var first = null;
     form.querySelectorAll('.f').forEach(function (f) {
-      var input = f.querySelector('input,select,textarea'), err = f.querySelector('.err');
+      var input = f.querySelector('input,select,textarea'), err = f.querySelector('.err'), hint = f.querySelector('.hint');
       if (!err) return;
-      var msg = errors[input.name];
+      var msg = errors[input.name], ids = hint ? [hint.id] : [];
       f.classList.toggle('bad', !!msg);
       err.hidden = !msg;
       err.textContent = msg || '';
       if (msg) {
         input.setAttribute('aria-invalid', 'true');
-        input.setAttribute('aria-describedby', err.id);
+        ids.push(err.id);
         first = first || input;
       } else {
         input.removeAttribute('aria-invalid');
-        input.removeAttribute('aria-describedby');
       }
+      if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+      else input.removeAttribute('aria-describedby');
     });
     return first;
   }
@@ -107,7 +108,7 @@
     event.preventDefault();
     var data = {};
     new FormData(form).forEach(function (value, key) { data[key] = value; });
-    data.opt_in = form.elements.opt_in.checked;
+    form.querySelectorAll('input[type=checkbox]').forEach(function (box) { data[box.name] = box.checked; });
     button.disabled = true;
     alertBox.textContent = '';
     fetch(form.getAttribute('data-api'), {
@@ -134,12 +135,13 @@
   });
 
   function signed() {
-    var thanks = document.getElementById('thanks');
+    var thanks = document.getElementById('thanks'), countUrl = form.getAttribute('data-count-url');
     form.hidden = true;
     thanks.hidden = false;
     thanks.focus();
+    if (!countUrl) return;
     // Show the server's count, not one we made up.
-    fetch(form.getAttribute('data-count-url'), { cache: 'no-store' })
+    fetch(countUrl, { cache: 'no-store' })
       .then(function (r) { return r.json(); })
       .then(function (c) {
         var lang = document.documentElement.lang;

@@ -1,0 +1,147 @@
+"""Subscriptions to more actions in a campaign, and unsubscribing without logging in.
+
+A subscription comes from the opt-in on the petition form (in the signature's transaction) or
+from the standalone "notify me" form. One row per mailbox and campaign: subscribing again
+refreshes it and re-activates it after an unsubscribe. Every email MSP sends carries a link
+with a signed token naming the subscription (``unsubscribe_url``); the token never expires, so
+a link in an old email still works.
+"""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import protection
+from .errors import CampaignClosed, ValidationFailed, WidgetError
+from .extensions import db
+from .models import Subscription, utcnow
+from .protection import keyed_hash
+from .supporter_validation import clean_subscription
+
+CLOSED = _l("This campaign is closed: there will be no more actions to tell you about. Thank you.")
+
+
+class BrokenUnsubscribeLink(WidgetError):
+    status = 400
+    code = "broken_link"
+    message = _l(
+        "This unsubscribe link is incomplete or has been changed. Open the whole link from the "
+        "email again, or reply to the email and ask us to unsubscribe you."
+    )
+
+
+class UnknownSubscription(WidgetError):
+    status = 404
+    code = "unknown_subscription"
+    message = _l("We have no subscription for this link, so we will not email you about this campaign.")
+
+
+def subscribe(campaign, form, meta):
+    """The "notify me" form: validate, check like every form, then subscribe.
+
+    Returns nothing, for the same reasons as ``sign_petition``. A form caught by a trap is
+    answered like a success and stores nothing: a subscription is consent to be emailed, which
+    a bot's form is not, and a person caught by mistake loses nothing they cannot redo.
+    """
+    if not campaign.is_open():
+        raise CampaignClosed(CLOSED)
+    clean, errors = clean_subscription(form)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    check = protection.check_form(
+        "notify", campaign, form, clean["email_canonical"], token_required=meta.get("widget", False)
+    )
+    if check.verdict != protection.STORE:
+        return
+    try:
+        record_subscription(
+            campaign.id, clean["email"], clean["email_canonical"], clean["name"], clean["email_lang"], Subscription.NOTIFY
+        )
+        db.session.commit()
+    except Exception:
+        check.failed()
+        raise
+    check.stored()
+
+
+def record_subscription(campaign_id, email, email_canonical, name, lang, source):
+    """Subscribe a mailbox in the current transaction (the caller commits).
+
+    One statement, so two forms from one mailbox at once cannot make two rows: the unique
+    index turns the second insert into an update that refreshes the row (its spelling of the
+    address, its language, the name if one was given) and re-activates it if it had
+    unsubscribed. The first source and creation time stay.
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = insert(Subscription).values(
+        campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
+        source=source, created_at=now, subscribed_at=now, unsubscribed_at=None,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Subscription.campaign_id, Subscription.email_canonical],
+        set_={
+            "email": statement.excluded.email,
+            "name": func.coalesce(statement.excluded.name, Subscription.name),
+            "lang": statement.excluded.lang,
+            "subscribed_at": statement.excluded.subscribed_at,
+            "unsubscribed_at": None,
+        },
+    )
+    db.session.execute(statement)
+
+
+# --- unsubscribing --------------------------------------------------------------------------
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="msp-unsubscribe")
+
+
+def _fingerprint(subscription):
+    # Binds the token to the mailbox too, so a token can never name another person's row
+    # (SQLite may reuse the id of a deleted row); keyed, so the token does not reveal the address.
+    return keyed_hash("unsubscribe", f"{subscription.campaign_id}:{subscription.email_canonical}")[:16]
+
+
+def unsubscribe_token(subscription):
+    return _serializer().dumps([subscription.id, _fingerprint(subscription)])
+
+
+def unsubscribe_url(subscription, base_url):
+    return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(subscription)}"
+
+
+def find_subscription(token):
+    """The subscription a token names; ``BrokenUnsubscribeLink`` or ``UnknownSubscription``."""
+    try:
+        payload = _serializer().loads(token)
+    except (BadSignature, UnicodeError, ValueError):
+        raise BrokenUnsubscribeLink() from None
+    if not (
+        isinstance(payload, list) and len(payload) == 2 and type(payload[0]) is int and isinstance(payload[1], str)
+    ):
+        raise BrokenUnsubscribeLink()
+    subscription = db.session.get(Subscription, payload[0]) if abs(payload[0]) < 2**31 else None
+    if subscription is None or subscription.id != payload[0] or _fingerprint(subscription) != payload[1]:
+        raise UnknownSubscription()
+    return subscription
+
+
+def unsubscribe(subscription):
+    """Stop emails to this subscription at once; unsubscribing twice changes nothing."""
+    db.session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id, Subscription.unsubscribed_at.is_(None))
+        .values(unsubscribed_at=utcnow())
+    )
+    db.session.commit()
+    db.session.refresh(subscription)
+
+
+def subscriptions_of(campaign_id, include_unsubscribed=False):
+    """A campaign's subscriptions in the order they came, streamed in batches."""
+    query = select(Subscription).where(Subscription.campaign_id == campaign_id).order_by(Subscription.id)
+    if not include_unsubscribed:
+        query = query.where(Subscription.unsubscribed_at.is_(None))
+    return db.session.scalars(query.execution_options(yield_per=1000))

@@ -1,0 +1,80 @@
+"""Unsubscribing from a campaign's emails by the link in every email, without logging in.
+
+``GET /unsubscribe/<token>`` only shows a page with a button: mail scanners and link previews
+fetch links, and must not unsubscribe anybody. ``POST`` unsubscribes at once, from that button
+or as RFC 8058's one-click request (body ``List-Unsubscribe=One-Click``), which mail apps send
+without showing a page. These pages may not be framed and set no cookies.
+"""
+from flask import Blueprint, make_response, render_template, request
+from flask_babel import force_locale
+
+from .. import captcha
+from ..errors import WidgetError
+from ..subscriptions import find_subscription, unsubscribe
+from ..validation import LANGUAGES
+
+bp = Blueprint("unsubscribe", __name__)
+
+ONE_CLICK = "One-Click"
+
+
+def page(template, status=200, lang=None, **context):
+    """A page in ``?lang``, else ``lang`` (the subscription's), else the reader's browser's."""
+    chosen = request.args.get("lang") if request.args.get("lang") in LANGUAGES else lang
+    if chosen:
+        with force_locale(chosen):
+            html = render_template(template, **context)
+    else:
+        html = render_template(template, **context)
+    return private(make_response(html, status))
+
+
+def private(response):
+    # The link is the only key to the subscription: keep it out of caches, out of the Referer
+    # of any link followed from the page, out of search engines, and out of other sites' frames.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = captcha.page_csp(frameable=False).replace(
+        "frame-ancestors 'self'", "frame-ancestors 'none'"
+    )
+    return response
+
+
+def masked(email):
+    """``a•••@example.org``: enough for its owner to recognise, little for anyone else."""
+    local, _, domain = email.rpartition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def subscription_or_error_page(token):
+    try:
+        return find_subscription(token), None
+    except WidgetError as error:
+        return None, page("unsubscribe.html", error.status, problem=str(error.message))
+
+
+@bp.get("/unsubscribe/<path:token>")
+def confirm(token):
+    subscription, error = subscription_or_error_page(token)
+    if error:
+        return error
+    campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
+    return page(
+        "unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title,
+        done=not subscription.active,
+    )
+
+
+@bp.post("/unsubscribe/<path:token>")
+def unsubscribe_now(token):
+    one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
+    subscription, error = subscription_or_error_page(token)
+    if error:
+        return error
+    unsubscribe(subscription)
+    if one_click:  # a mail app asking on its reader's behalf: nobody reads this answer
+        return private(make_response("Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
+    campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
+    return page("unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title, done=True)
