@@ -1,4 +1,4 @@
-"""The MSP widget service: embeddable petition widgets feeding one shared count."""
+"""The MSP widget service: embeddable petition widgets feeding one shared count, and donations."""
 import hashlib
 import logging
 from pathlib import Path
@@ -87,10 +87,11 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import api, embed, pages, widgets
+    from .views import api, donate, embed, pages, widgets
 
     app.register_blueprint(api.bp)
     app.register_blueprint(widgets.bp)
+    app.register_blueprint(donate.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 
