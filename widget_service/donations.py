@@ -217,7 +217,7 @@ def start_donation(campaign, form, meta):
         log.warning("Stripe Checkout not started for %s: %s", campaign.slug, error.__class__.__name__)
         # Unreachable or too slow: 503, try again. Answered with an error: 502, a bad gateway.
         raise DonationNotStarted(503 if isinstance(error, stripe.APIConnectionError) else 502) from None
-    url = session.get("url")
+    url = getattr(session, "url", None)
     if not isinstance(url, str) or urlsplit(url).scheme not in ("https", "http"):
         check.failed()
         log.warning("Stripe answered a Checkout Session without a usable URL")
@@ -298,7 +298,8 @@ def verified_event(payload, signature):
     tolerance = config["STRIPE_WEBHOOK_TOLERANCE_SECONDS"]
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
-    except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as error:
+    # The library raises more than its own error for a signed body that is not an event object.
+    except (stripe.SignatureVerificationError, ValueError, AttributeError, TypeError, KeyError) as error:
         log.info("webhook refused: %s", error.__class__.__name__)
         raise BadWebhook() from None
     # The library refuses old timestamps; one far in the future is as suspicious.
