@@ -555,3 +555,21 @@ def test_the_demo_campaign_gets_donation_settings(runner, client):
     assert "پاکستان سے بینک ٹرانسفر" in html and "PK00 EXMP" in html
     assert "Rs0 raised of Rs5,000,000" in html or "Rs0" in html
     assert 'href="https://example.org/donate-to-msp"' in html
+
+
+# --- configuration --------------------------------------------------------------------------------
+
+def test_production_refuses_a_stripe_key_without_the_webhook_secret(monkeypatch, tmp_path):
+    from widget_service import config, create_app
+
+    monkeypatch.setenv("WIDGET_ENV", "production")
+    monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    monkeypatch.setenv("WIDGET_STRIPE_SECRET_KEY", "sk_live_x")
+    with pytest.raises(config.ConfigError, match="WIDGET_STRIPE_WEBHOOK_SECRET"):
+        create_app()
+    monkeypatch.setenv("WIDGET_STRIPE_WEBHOOK_SECRET", "whsec_x")
+    assert create_app().config["STRIPE_API_BASE"] == "https://api.stripe.com"
+    monkeypatch.setenv("WIDGET_STRIPE_API_BASE", "api.stripe.com")
+    with pytest.raises(config.ConfigError, match="WIDGET_STRIPE_API_BASE"):
+        create_app()
