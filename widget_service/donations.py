@@ -27,6 +27,9 @@ from .models import Campaign, Donation, DonationTotal
 
 log = logging.getLogger(__name__)
 
+# The library would otherwise report the timing of each request to Stripe in the next one.
+stripe.enable_telemetry = False
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -227,13 +230,17 @@ def start_donation(campaign, form, meta):
 
 
 def _stripe_client():
-    config = current_app.config
-    return stripe.StripeClient(
-        config["STRIPE_SECRET_KEY"],
-        base_addresses={"api": config["STRIPE_API_BASE"]},
-        http_client=stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"]),
-        max_network_retries=0,  # a donor waits on this request: one try, then a clear answer
-    )
+    """One client per app: its HTTP sessions (one per thread) keep connections to Stripe open."""
+    client = current_app.extensions.get("msp_stripe")
+    if client is None:
+        config = current_app.config
+        client = current_app.extensions["msp_stripe"] = stripe.StripeClient(
+            config["STRIPE_SECRET_KEY"],
+            base_addresses={"api": config["STRIPE_API_BASE"]},
+            http_client=stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"]),
+            max_network_retries=0,  # a donor waits on this request: one try, then a clear answer
+        )
+    return client
 
 
 def _public_url(endpoint, **values):

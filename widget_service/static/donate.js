@@ -9,6 +9,9 @@
   var error = document.getElementById('e-custom_amount');
   var field = custom.parentNode;
 
+  // A form that came back with a message: focus the first field to correct, else the message.
+  if (alertBox.textContent.trim()) (form.querySelector('[aria-invalid=true]') || alertBox).focus();
+
   // Typing an amount chooses "Other"; choosing a preset clears what was typed.
   custom.addEventListener('input', function () { if (custom.value) other.checked = true; });
   form.querySelectorAll('input[name=amount]').forEach(function (radio) {
