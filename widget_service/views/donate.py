@@ -12,12 +12,11 @@ from flask_babel import get_locale
 
 from .. import captcha
 from ..campaigns import find_campaign
-from ..donations import (
-    CURRENCIES, DonationNotStarted, DonationsClosed, donate_settings, format_money, handle_event, progress,
-    start_donation, stripe_enabled, verified_event,
-)
+from ..checkout import DonationNotStarted, DonationsClosed, start_donation
+from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
 from ..errors import RATE_LIMITED, ValidationFailed, WidgetError, render_error
 from ..protection import FormExpired, protected_form, timely_token
+from ..stripe_events import handle_event, verified_event
 from .widgets import embedding, render_widget
 
 log = logging.getLogger(__name__)
