@@ -112,13 +112,20 @@ def to_major(amount, currency):
     return Decimal(amount).scaleb(-CURRENCIES[currency].exponent)
 
 
+# Right-to-left page languages: in their sentences an amount such as "$25" is isolated as a
+# left-to-right run (U+2066 ... U+2069), or the bidi algorithm shows it as "25$".
+_RTL = {"ur"}
+
+
 def format_money(amount, currency, lang):
     """``amount`` minor units as the page language writes money, without ``.00`` on whole amounts."""
     value = to_major(amount, currency)
     if value == value.to_integral_value():
         pattern = Locale.parse(lang).currency_formats["standard"].pattern.split(";")[0]
-        return babel_format_currency(value, currency, format=re.sub(r"\.0+", "", pattern), locale=lang, currency_digits=False)
-    return babel_format_currency(value, currency, locale=lang)
+        text = babel_format_currency(value, currency, format=re.sub(r"\.0+", "", pattern), locale=lang, currency_digits=False)
+    else:
+        text = babel_format_currency(value, currency, locale=lang)
+    return f"\u2066{text}\u2069" if lang in _RTL else text
 
 
 def clean_donation(form, settings):
