@@ -51,10 +51,11 @@ def page_csp(frameable, with_captcha=False, form_targets=""):
     sources = f" {csp_sources()}" if with_captcha else ""
     frames = csp_sources() if with_captcha else "'none'"
     ancestors = "*" if frameable else "'self'"
+    forms = f" {form_targets}" if form_targets else ""
     return (
         f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
         f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
-        f"form-action 'self'{' ' + form_targets if form_targets else ''}; base-uri 'none'; frame-ancestors {ancestors}"
+        f"form-action 'self'{forms}; base-uri 'none'; frame-ancestors {ancestors}"
     )
 
 
