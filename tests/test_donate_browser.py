@@ -175,3 +175,20 @@ def test_without_stripe_the_embedded_widget_shows_the_fallback(new_context, host
         widget.wait_until_fitted()
         if folder:
             widget.iframe.screenshot(path=Path(folder) / f"donate-fallback-360-{lang}.png")
+
+
+def test_the_form_may_lead_only_to_the_configured_checkout_origin(new_context, host_site, live_service, stripe_api, donate_settings):
+    """The CSP's form-action governs the redirect too: a Checkout URL on another origin than
+    ``WIDGET_STRIPE_CHECKOUT_ORIGIN`` is blocked by the browser (here the loopback one)."""
+    live_service.app.config["STRIPE_CHECKOUT_ORIGIN"] = "https://checkout.stripe.com"
+    context = new_context()
+    page = context.new_page()
+    _, frame = open_donate(page, host_site, live_service)
+    frame.evaluate(
+        "() => { window.violations = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.violations.push(e.violatedDirective)); }"
+    )
+    frame.click("#donate button[type=submit]")
+    violations = frame.wait_for_function("() => window.violations.length && window.violations", timeout=TIMEOUT_MS)
+    assert violations.json_value() == ["form-action"]
+    assert [p.url for p in context.pages] == [page.url]  # no tab reached the unexpected origin
