@@ -12,7 +12,7 @@ from flask_babel import get_locale
 
 from .. import captcha
 from ..campaigns import find_campaign
-from ..checkout import DonationNotStarted, DonationsClosed, start_donation
+from ..checkout import DonationsClosed, start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
 from ..errors import RATE_LIMITED, ValidationFailed, WidgetError, render_error
 from ..protection import FormExpired, protected_form, timely_token
@@ -83,7 +83,7 @@ def start(slug):
         return again(409, notice=str(closed.message), closed=True)
     except FormExpired as expired:
         return again(400, notice=str(expired.message))
-    except (DonationNotStarted, WidgetError) as refused:  # Stripe away or refusing, the captcha
+    except WidgetError as refused:  # Stripe away or refusing (DonationNotStarted), the captcha
         return again(refused.status, notice=str(refused.message))
     return redirect(url, 303)
 
