@@ -40,6 +40,7 @@ seed: migrate
 run: seed
 	@echo "Service:           http://127.0.0.1:$(PORT)/widgets/hazara-quetta/petition"
 	@echo "Demo allied site:  http://localhost:$(DEMO_PORT)/  (Urdu: http://localhost:$(DEMO_PORT)/ur)"
+	@echo "Donate widget:     http://localhost:$(DEMO_PORT)/donate  (Urdu: http://localhost:$(DEMO_PORT)/ur/donate)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python demo/allied_site.py --port $(DEMO_PORT) --service http://127.0.0.1:$(PORT) & \
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

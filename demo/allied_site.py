@@ -1,4 +1,5 @@
-"""An allied organisation's website that embeds the petition widget, on another site than the service.
+"""An allied organisation's website that embeds the petition widget (and, on /donate, the donate
+widget), on another site than the service.
 
     python demo/allied_site.py --port 5001 --service http://127.0.0.1:5000
 
@@ -61,11 +62,11 @@ footer { padding: 20px; text-align: center; font-size: 14px; color: #666; }
 """
 
 
-def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER):
+def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget="petition"):
     """The script snippet an ally pastes, exactly as documented."""
     return (
         f'<script async src="{html.escape(service_url)}/embed.js" data-campaign="{html.escape(campaign)}" '
-        f'data-widget="petition" data-lang="{lang}" data-partner="{html.escape(partner)}"></script>'
+        f'data-widget="{widget}" data-lang="{lang}" data-partner="{html.escape(partner)}"></script>'
     )
 
 
@@ -114,6 +115,36 @@ def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
 """
 
 
+DONATE_TEXTS = {
+    "en": {"title": "Support Minority Support Pakistan", "intro": "Your gift funds MSP's work for the Hazara of Quetta."},
+    "ur": {"title": "مائنارٹی سپورٹ پاکستان کی مدد کریں", "intro": "آپ کا عطیہ کوئٹہ کے ہزارہ کے لیے ایم ایس پی کے کام میں مدد دیتا ہے۔"},
+}
+
+
+def donate_page(service_url, lang, campaign="hazara-quetta"):
+    """The ally's donation page in ``lang``, embedding the donate widget."""
+    t, d = TEXTS[lang], DONATE_TEXTS[lang]
+    return f"""<!doctype html>
+<html lang="{lang}" dir="{t['dir']}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{d['title']} · {t['org']}</title>
+<style>{HOST_CSS}</style>
+</head>
+<body>
+<header><strong>{t['org']}</strong></header>
+<main>
+<h1>{d['title']}</h1>
+<p>{d['intro']}</p>
+{snippet(service_url, lang, campaign, widget="donate")}
+</main>
+<footer>{t['footer']}</footer>
+</body>
+</html>
+"""
+
+
 class Handler(BaseHTTPRequestHandler):
     """Serves the pages in ``server.routes`` by path; anything else is a 404."""
 
@@ -137,7 +168,10 @@ def make_server(host, port, service_url, campaign="hazara-quetta", pages=None, q
     service_url = service_url.rstrip("/")
     server = ThreadingHTTPServer((host, port), Handler)
     server.quiet = quiet
-    server.routes = {"/": page(service_url, "en", campaign), "/ur": page(service_url, "ur", campaign)}
+    server.routes = {
+        "/": page(service_url, "en", campaign), "/ur": page(service_url, "ur", campaign),
+        "/donate": donate_page(service_url, "en", campaign), "/ur/donate": donate_page(service_url, "ur", campaign),
+    }
     server.routes.update(pages or {})
     return server
 

@@ -1,4 +1,4 @@
-"""The MSP widget service: embeddable petition widgets feeding one shared count."""
+"""The MSP widget service: embeddable petition widgets feeding one shared count, and donations."""
 import hashlib
 import logging
 from pathlib import Path
@@ -89,7 +89,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import actions, api, campaign_page, embed, pages, supporters, unsubscribe, widgets
+    from .views import actions, api, campaign_page, donate, embed, pages, supporters, unsubscribe, widgets
 
     app.register_blueprint(api.bp)
     app.register_blueprint(actions.bp)  # before widgets: its fixed paths win over /<slug>/<kind>
@@ -98,6 +98,7 @@ def register_blueprints(app):
     app.register_blueprint(supporters.bp)
     app.register_blueprint(supporters.api_bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(donate.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
 

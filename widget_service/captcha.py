@@ -43,16 +43,19 @@ def csp_sources():
     return origin
 
 
-def page_csp(frameable, with_captcha=False):
+def page_csp(frameable, with_captcha=False, form_targets=""):
     """The Content-Security-Policy of every HTML page: locked to this origin, widened to the
-    captcha's origins where it is on; widget pages (``frameable``) may be framed by any site."""
+    captcha's origins where it is on; widget pages (``frameable``) may be framed by any site.
+    ``form_targets``: origins a form may lead to besides ours (the donate form's post is
+    answered with a redirect to Stripe Checkout, which ``form-action`` also governs)."""
     sources = f" {csp_sources()}" if with_captcha else ""
     frames = csp_sources() if with_captcha else "'none'"
     ancestors = "*" if frameable else "'self'"
+    forms = f" {form_targets}" if form_targets else ""
     return (
         f"default-src 'none'; style-src 'self'{sources}; script-src 'self'{sources}; "
         f"connect-src 'self'{sources}; frame-src {frames}; img-src 'self' data:; "
-        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+        f"form-action 'self'{forms}; base-uri 'none'; frame-ancestors {ancestors}"
     )
 
 

@@ -1,4 +1,6 @@
-"""Command-line verbs for MSP staff: ``flask campaigns``, ``signatures``, ``counts``, ``coordinators``, ``subscribers``."""
+"""Command-line verbs for MSP staff: ``flask campaigns`` (donation settings too), ``signatures``,
+``counts``, ``coordinators``, ``subscribers``."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -7,6 +9,7 @@ from sqlalchemy import select
 from . import demo_campaign
 from .campaigns import close_campaign, create_campaign, find_campaign
 from .counting import count_from_sql, reconcile
+from .donations import CURRENCIES, change_donate_settings, format_money, parse_amount, raised
 from .errors import WidgetError
 from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
@@ -82,14 +85,74 @@ def set_command(slug, captcha, goal):
     click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}")
 
 
+def _amounts(pairs, option, many=False):
+    """``("USD=500", "PKR=1000")`` -> ``{"USD": 50000, ...}`` in minor units (lists with ``many``)."""
+    result = {}
+    for pair in pairs:
+        code, _, text = pair.partition("=")
+        code = code.strip().upper()
+        if code not in CURRENCIES:
+            raise click.BadParameter(f"{pair!r}: use CURRENCY=AMOUNT with one of {', '.join(CURRENCIES)}", param_hint=option)
+        amounts = [parse_amount(part, CURRENCIES[code]) for part in (text.split(",") if many else [text])]
+        if not text or None in amounts:
+            raise click.BadParameter(f"{pair!r}: amounts in {code}, such as {code}=25" + (",50,100" if many else ""), param_hint=option)
+        result[code] = amounts if many else amounts[0]
+    return result
+
+
+@campaigns_cli.command("donations")
+@click.argument("slug")
+@click.option("--goal", "goals", multiple=True, metavar="CUR=AMOUNT", help="A goal in one currency, e.g. PKR=5000000 (0 removes it); repeat per currency.")
+@click.option("--presets", multiple=True, metavar="CUR=A,B,C", help="The preset amounts in one currency, e.g. USD=10,25,50,100.")
+@click.option("--currencies", help="The currencies offered, in order, e.g. PKR,USD,GBP (default: all six).")
+@click.option("--default-currency", help="The currency the widget opens with.")
+@click.option("--monthly/--no-monthly", default=None, help="Offer monthly gifts.")
+@click.option("--external-url", help="MSP's own donation page, shown without Stripe ('' removes it).")
+@click.option("--bank-en", help="Bank-transfer details for donors in Pakistan, in English (\\n for a new line).")
+@click.option("--bank-ur", help="The same in Urdu.")
+def donations_command(slug, goals, presets, currencies, default_currency, monthly, external_url, bank_en, bank_ur):
+    """Show or change SLUG's donation settings, and what it has raised."""
+    campaign = _find(slug)
+    bank = {lang: text for lang, text in (("en", bank_en), ("ur", bank_ur)) if text is not None}
+    try:
+        settings = change_donate_settings(
+            campaign,
+            goals=_amounts(goals, "--goal"),
+            presets=_amounts(presets, "--presets", many=True),
+            currencies=[c.strip().upper() for c in currencies.split(",") if c.strip()] if currencies else None,
+            default_currency=default_currency.upper() if default_currency else None,
+            monthly=monthly,
+            external_url=external_url,
+            bank=bank,
+        )
+    except WidgetError as error:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
+    totals = raised(campaign.id)
+    click.echo(f"{slug}: currencies {','.join(settings.currencies)} (default {settings.default_currency}), "
+               f"monthly {'on' if settings.monthly else 'off'}")
+    for code in settings.currencies:
+        presets_text = ", ".join(format_money(a, code, "en") for a in settings.presets_for(code))
+        goal = settings.goals.get(code)
+        click.echo(f"  {code}: raised {format_money(totals.get(code, 0), code, 'en')}"
+                   f"{' of ' + format_money(goal, code, 'en') if goal else ''}; presets {presets_text}")
+    click.echo(f"  external page: {settings.external_url or '-'}")
+    for lang in ("en", "ur"):
+        click.echo(f"  bank details ({lang}): {'set' if settings.bank.get(lang) else '-'}")
+
+
 @campaigns_cli.command("seed-demo")
 def seed_demo_command():
     """Create the demo campaign from MSP's text, or leave it as it is."""
-    exists = db.session.scalar(select(Campaign.id).where(Campaign.slug == demo_campaign.SLUG))
-    if exists is not None:
+    existing = db.session.scalar(select(Campaign).where(Campaign.slug == demo_campaign.SLUG))
+    if existing is not None:
+        if existing.setting("donate") is None:  # seeded before donations existed
+            change_donate_settings(existing, **demo_campaign.DONATE)
+            click.echo(f"{demo_campaign.SLUG} exists already; added the demo donation settings")
+            return
         click.echo(f"{demo_campaign.SLUG} exists already; left as it is")
         return
-    create_campaign(demo_campaign.SLUG, demo_campaign.GOAL, demo_campaign.TEXTS)
+    campaign = create_campaign(demo_campaign.SLUG, demo_campaign.GOAL, demo_campaign.TEXTS)
+    change_donate_settings(campaign, **demo_campaign.DONATE)
     click.echo(f"created {demo_campaign.SLUG}")
 
 

@@ -37,6 +37,12 @@ SETTINGS = {
     "FORM_MIN_SECONDS": "2",
     "FORM_MAX_AGE_SECONDS": "7200",
     "ATTACHMENT_MAX_BYTES": str(20 * 1024 * 1024),
+    "STRIPE_SECRET_KEY": "",
+    "STRIPE_WEBHOOK_SECRET": "",
+    "STRIPE_API_BASE": "https://api.stripe.com",
+    "STRIPE_CHECKOUT_ORIGIN": "https://checkout.stripe.com",
+    "STRIPE_TIMEOUT_SECONDS": "10",
+    "STRIPE_WEBHOOK_TOLERANCE_SECONDS": "300",
 }
 
 
@@ -121,6 +127,12 @@ def from_environ(environ=None):
         "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", environ),
         "FORM_MAX_AGE_SECONDS": _int("FORM_MAX_AGE_SECONDS", environ, minimum=60),
         "ATTACHMENT_MAX_BYTES": _int("ATTACHMENT_MAX_BYTES", environ, minimum=1024),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY", environ),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET", environ),
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE", environ).rstrip("/"),
+        "STRIPE_CHECKOUT_ORIGIN": _env("STRIPE_CHECKOUT_ORIGIN", environ).rstrip("/"),
+        "STRIPE_TIMEOUT_SECONDS": _float("STRIPE_TIMEOUT_SECONDS", environ),
+        "STRIPE_WEBHOOK_TOLERANCE_SECONDS": _int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", environ, minimum=1),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }
@@ -140,6 +152,18 @@ def check(config, log):
     public = urlsplit(config["PUBLIC_URL"]) if config["PUBLIC_URL"] else None
     if public and (public.scheme not in ("http", "https") or not public.hostname):
         raise ConfigError("WIDGET_PUBLIC_URL must be a full URL such as https://widgets.example.org")
+    for name in ("STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN"):
+        parts = urlsplit(config[name])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"WIDGET_{name} must be a full URL such as https://api.stripe.com")
+    if config["STRIPE_SECRET_KEY"] and not config["STRIPE_WEBHOOK_SECRET"]:
+        unrecorded = (
+            "WIDGET_STRIPE_SECRET_KEY is set without WIDGET_STRIPE_WEBHOOK_SECRET: donations would be "
+            "taken but never recorded; add the webhook's signing secret (whsec_...)"
+        )
+        if config["WIDGET_ENV"] == "production":
+            raise ConfigError(unrecorded)
+        log.warning(unrecorded)
     if config["WIDGET_ENV"] != "production":
         return
     secret = config.get("SECRET_KEY") or ""

@@ -73,3 +73,28 @@ TEXTS = {
         "is_draft": True,
     },
 }
+
+# Donation settings for the demo, so `make run` shows a working donate widget without Stripe:
+# MSP's own donation page and bank-transfer details are placeholders, marked as such, for MSP to
+# replace with `flask campaigns donations` before launch.
+DONATE = {
+    "goals": {"PKR": 500_000_000, "USD": 2_500_000, "GBP": 1_000_000},
+    "default_currency": "USD",
+    "external_url": "https://example.org/donate-to-msp",
+    "bank": {
+        "en": (
+            "DEMO DETAILS, NOT A REAL ACCOUNT: replace before launch.\n"
+            "Account title: Minority Support Pakistan\n"
+            "Bank: Example Bank Limited, Quetta\n"
+            "IBAN: PK00 EXMP 0000 0000 0000 0000\n"
+            "Reference: HAZARA"
+        ),
+        "ur": (
+            "نمونے کی تفصیلات، اصل اکاؤنٹ نہیں: شروع کرنے سے پہلے بدلیں۔\n"
+            "اکاؤنٹ کا نام: مائنارٹی سپورٹ پاکستان\n"
+            "بینک: ایگزیمپل بینک لمیٹڈ، کوئٹہ\n"
+            "آئی بی اے این: PK00 EXMP 0000 0000 0000 0000\n"
+            "حوالہ: HAZARA"
+        ),
+    },
+}

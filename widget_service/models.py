@@ -1,4 +1,4 @@
-"""Campaigns, their texts per language, signatures and the sharded signature counter."""
+"""Campaigns, their texts per language, signatures, the sharded signature counter, donations."""
 from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
@@ -217,3 +217,40 @@ class Subscription(db.Model):
     @property
     def active(self):
         return self.unsubscribed_at is None
+class Donation(db.Model):
+    """One paid gift, recorded from Stripe's webhook: no donor name, address or card data.
+
+    ``stripe_object_id`` is the Checkout Session (one-time gifts) or the invoice (each month of
+    a monthly gift); with ``stripe_event_id`` it is unique, so a replayed or re-sent event
+    changes nothing.
+    """
+
+    ONCE = "once"
+    MONTHLY = "month"
+    INTERVALS = (ONCE, MONTHLY)
+
+    id = db.Column(db.Integer, primary_key=True)
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)  # minor units of ``currency``
+    currency = db.Column(db.String(3), nullable=False)  # ISO 4217, upper case
+    interval = db.Column(db.String(8), nullable=False, default=ONCE)
+    stripe_event_id = db.Column(db.String(255), nullable=False, unique=True)
+    stripe_object_id = db.Column(db.String(255), nullable=False, unique=True)
+    stripe_subscription_id = db.Column(db.String(255), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("interval IN ('once', 'month')", name="interval"),
+        Index("ix_donation_campaign_currency", "campaign_id", "currency"),
+    )
+
+
+class DonationTotal(db.Model):
+    """What a campaign has raised in one currency, kept in the transaction that records a
+    donation, so the widget reads it without summing donations."""
+
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    currency = db.Column(db.String(3), primary_key=True)
+    amount = db.Column(db.BigInteger, nullable=False, default=0)
+    donations = db.Column(db.Integer, nullable=False, default=0)

@@ -62,7 +62,7 @@ class FormCheck:
 
     def stored(self):
         """The form is committed: it now counts against its mailbox's allowance."""
-        if self.verdict == STORE:
+        if self.verdict == STORE and self.email_canonical:
             _email_hit(self.kind, self.campaign_id, self.email_canonical)
 
     def failed(self):
@@ -76,7 +76,8 @@ def check_form(kind, campaign, form, email_canonical, token_required):
 
     The order matters. Traps first; the captcha only for forms no trap caught; then the form
     token is used up, so a replay is caught, and only then is the mailbox's allowance tested,
-    so neither a bot's trapped forms nor its replays use up a real signer's allowance. The
+    so neither a bot's trapped forms nor its replays use up a real signer's allowance (a form
+    with no address, ``email_canonical`` None, has none and is never DROP). The
     allowance is spent, and the token kept spent, only once the form is stored (``stored`` /
     ``failed``): a person whose form came back (a mistyped field, a failed captcha, a 503)
     can send the same form again.
@@ -91,8 +92,9 @@ def check_form(kind, campaign, form, email_canonical, token_required):
     if nonce and not _first_use(nonce, current_app.config["FORM_MAX_AGE_SECONDS"]):
         log.info("%s form for %s trapped: replayed", kind, campaign.slug)
         return FormCheck(SUSPECT)
-    check = FormCheck(STORE, kind, campaign.id, email_canonical, nonce)
-    if _email_limited(kind, campaign.id, email_canonical):
+    check = FormCheck(STORE, kind, campaign.id, email_canonical or "", nonce)
+    # A form without an address (the donate form) has no per-mailbox allowance.
+    if email_canonical and _email_limited(kind, campaign.id, email_canonical):
         check.verdict = DROP
     return check
 

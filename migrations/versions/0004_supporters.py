@@ -1,7 +1,7 @@
 """Supporters beyond signatures: coordinators and subscriptions to more actions.
 
 Revision ID: 0004_supporters
-Revises: 0002_actions
+Revises: 0003_donations
 Create Date: 2026-11-30
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_supporters'
-down_revision = '0002_actions'
+down_revision = '0003_donations'
 branch_labels = None
 depends_on = None
 

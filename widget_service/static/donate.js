@@ -1,0 +1,73 @@
+/* The donate form: keep the amount choice consistent, check a typed amount before it opens a tab. */
+(function () {
+  'use strict';
+  var form = document.getElementById('donate');
+  if (!form) return;
+  var other = document.getElementById('a-other');
+  var custom = document.getElementById('f-custom_amount');
+  var alertBox = document.getElementById('alert');
+  var error = document.getElementById('e-custom_amount');
+  var field = custom.parentNode;
+
+  // A form that came back with a message: focus the first field to correct, else the message.
+  if (alertBox.textContent.trim()) (form.querySelector('[aria-invalid=true]') || alertBox).focus();
+
+  // Typing an amount chooses "Other"; choosing a preset clears what was typed.
+  custom.addEventListener('input', function () { if (custom.value) other.checked = true; });
+  form.querySelectorAll('input[name=amount]').forEach(function (radio) {
+    radio.addEventListener('change', function () {
+      if (radio !== other) custom.value = '';
+      else custom.focus();
+    });
+  });
+
+  // The same reading of an amount as the service's (Urdu digits, grouping commas).
+  function minorUnits(text) {
+    var s = text.replace(/[۰-۹]/g, function (d) { return String(d.charCodeAt(0) - 0x6f0); })
+      .replace(/[٠-٩]/g, function (d) { return String(d.charCodeAt(0) - 0x660); })
+      .replace(/٫/g, '.').replace(/[\s,٬'’]/g, '');
+    if (!/^\d{1,12}(\.\d{1,2})?$/.test(s)) return null;
+    var parts = s.split('.'), exp = +form.getAttribute('data-exponent');
+    var frac = ((parts[1] || '') + '0000').slice(0, exp);
+    return parseInt(parts[0], 10) * Math.pow(10, exp) + (parseInt(frac, 10) || 0);
+  }
+
+  function show(message) {
+    field.classList.toggle('bad', !!message);
+    error.hidden = !message;
+    error.textContent = message || '';
+    if (message) {
+      custom.setAttribute('aria-invalid', 'true');
+      custom.setAttribute('aria-describedby', error.id);
+    } else {
+      custom.removeAttribute('aria-invalid');
+      custom.removeAttribute('aria-describedby');
+    }
+  }
+
+  form.addEventListener('submit', function (event) {
+    if (other.checked || (custom.value && !form.querySelector('input[name=amount]:checked'))) {
+      var amount = minorUnits(custom.value);
+      if (amount === null || amount < +form.getAttribute('data-min') || amount > +form.getAttribute('data-max')) {
+        event.preventDefault();
+        show(form.getAttribute('data-msg-amount'));
+        alertBox.textContent = form.getAttribute('data-msg-invalid');
+        custom.focus();
+        return;
+      }
+    }
+    show('');
+    if (form.target !== '_blank') return;
+    // The donation goes on in the new tab. This form's token is spent with it; a fresh one
+    // from a fresh copy of this page lets the donor give again from here (after a cancel).
+    alertBox.textContent = form.getAttribute('data-msg-started');
+    alertBox.classList.add('ok');
+    if (!window.fetch || !window.DOMParser) return;
+    setTimeout(function () {
+      fetch(location.href, { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#donate [name=form_token]');
+        if (fresh) form.elements.form_token.value = fresh.value;
+      }).catch(function () {});
+    }, 500);
+  });
+})();
