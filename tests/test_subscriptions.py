@@ -53,14 +53,16 @@ def unsubscribe_path(runner, slug, email):
 
 # --- subscribing ----------------------------------------------------------------------------
 
-def test_the_notify_form_subscribes_once_per_mailbox(app, client, campaign):
+def test_the_notify_form_subscribes_once_per_mailbox_and_never_changes_the_row(app, client, campaign):
     first = client.post(API.format(campaign), json={"email": "Ali.Raza@gmail.com", "lang": "ur"})
-    again = client.post(API.format(campaign), json={"email": "aliraza+news@gmail.com", "name": "Ali", "lang": "en", "email_lang": "ur"})
+    [before] = stored(app)
+    # Anybody can type anybody's address: a second form answers the same and changes nothing.
+    again = client.post(API.format(campaign), json={"email": "aliraza+news@gmail.com", "name": "Mallory", "lang": "en", "email_lang": "en"})
     assert first.status_code == again.status_code == 202 and first.data == again.data
     [row] = stored(app)
     assert (row.email, row.email_canonical, row.name, row.lang, row.source) == (
-        "aliraza+news@gmail.com", "aliraza@gmail.com", "Ali", "ur", "notify")
-    assert row.unsubscribed_at is None and row.subscribed_at >= row.created_at
+        "Ali.Raza@gmail.com", "aliraza@gmail.com", None, "ur", "notify")
+    assert row.unsubscribed_at is None and row.subscribed_at == before.subscribed_at
 
 
 def test_signing_with_the_opt_in_subscribes_in_the_signatures_language(app, widget, campaign):
@@ -245,16 +247,29 @@ def test_the_pages_are_private_not_frameable_and_cookieless(client, subscribed):
         assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_resubscribing_after_unsubscribing_reactivates_the_same_row(app, client, widget, runner, campaign, subscribed):
+def test_no_form_undoes_an_unsubscribe(app, client, widget, campaign, subscribed):
     client.post(subscribed)
-    client.post(API.format(campaign), json={"email": "ALI@example.org", "email_lang": "en"})
+    answer = client.post(API.format(campaign), json={"email": "ALI@example.org", "name": "Mallory", "email_lang": "en"})
+    widget.sign(campaign, email="ali@example.org", opt_in=True)  # nor does the petition's opt-in
+    assert answer.status_code == 202, "answered like any subscription: the form tells nobody anything"
     [row] = stored(app)
-    assert row.unsubscribed_at is None and row.lang == "en" and row.source == "notify"
-    assert unsubscribe_path(runner, campaign, "ALI@example.org") == subscribed, "old links keep working"
-    client.post(subscribed, data={"List-Unsubscribe": "One-Click"})
-    widget.sign(campaign, email="ali@example.org", opt_in=True)  # the petition's opt-in re-activates too
+    assert row.unsubscribed_at is not None and row.name is None and row.lang == "ur"
+
+
+def test_the_links_holder_can_subscribe_again_and_the_same_link_keeps_working(app, client, runner, campaign, subscribed):
+    done = client.post(subscribed + "?lang=en").data.decode()
+    action = re.search(r'<form method="post" action="([^"]+)">', done).group(1)
+    assert action == subscribed + "/resubscribe?lang=en" and "Subscribe again</button>" in done
+    again = client.post(action)
+    assert again.status_code == 200 and "You are subscribed again." in again.data.decode()
     [row] = stored(app)
     assert row.unsubscribed_at is None
+    assert unsubscribe_path(runner, campaign, "ali@example.org") == subscribed, "old links keep working"
+    assert client.post(subscribed, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    [row] = stored(app)
+    assert row.unsubscribed_at is not None
+    forged = client.post("/unsubscribe/garbled/resubscribe")
+    assert forged.status_code == 400 and stored(app)[0].unsubscribed_at is not None
 
 
 def tampered(path, app):

@@ -1,15 +1,18 @@
 """Subscriptions to more actions in a campaign, and unsubscribing without logging in.
 
 A subscription comes from the opt-in on the petition form (in the signature's transaction) or
-from the standalone "notify me" form. One row per mailbox and campaign: subscribing again
-refreshes it and re-activates it after an unsubscribe. Every email MSP sends carries a link
-with a signed token naming the subscription (``unsubscribe_url``); the token never expires, so
-a link in an old email still works.
+from the standalone "notify me" form. One row per mailbox and campaign. A form can only create
+it: these forms need no login, so anybody can type anybody's address, and a form that could
+change a row, or re-activate it after an unsubscribe, would let a stranger undo a person's
+unsubscribe (emails arriving again can expose someone, for this cause). Re-subscribing is for
+the holder of the link: the page an unsubscribe link opens offers "subscribe again". Every
+email MSP sends carries that link, with a signed token naming the subscription
+(``unsubscribe_url``); the token never expires, so a link in an old email still works.
 """
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
@@ -68,27 +71,16 @@ def subscribe(campaign, form, meta):
 def record_subscription(campaign_id, email, email_canonical, name, lang, source):
     """Subscribe a mailbox in the current transaction (the caller commits).
 
-    One statement, so two forms from one mailbox at once cannot make two rows: the unique
-    index turns the second insert into an update that refreshes the row (its spelling of the
-    address, its language, the name if one was given) and re-activates it if it had
-    unsubscribed. The first source and creation time stay.
+    One statement, so two forms from one mailbox at once cannot make two rows; a mailbox that
+    has a row already (subscribed or unsubscribed) keeps it exactly as it is (see the module's
+    docstring). The caller's answer is the same either way.
     """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     statement = insert(Subscription).values(
         campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
         source=source, created_at=now, subscribed_at=now, unsubscribed_at=None,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[Subscription.campaign_id, Subscription.email_canonical],
-        set_={
-            "email": statement.excluded.email,
-            "name": func.coalesce(statement.excluded.name, Subscription.name),
-            "lang": statement.excluded.lang,
-            "subscribed_at": statement.excluded.subscribed_at,
-            "unsubscribed_at": None,
-        },
-    )
+    ).on_conflict_do_nothing(index_elements=[Subscription.campaign_id, Subscription.email_canonical])
     db.session.execute(statement)
 
 
@@ -126,6 +118,17 @@ def find_subscription(token):
     if subscription is None or subscription.id != payload[0] or _fingerprint(subscription) != payload[1]:
         raise UnknownSubscription()
     return subscription
+
+
+def resubscribe(subscription):
+    """The link's holder subscribes again (the same row, so the same link keeps working)."""
+    db.session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id, Subscription.unsubscribed_at.is_not(None))
+        .values(unsubscribed_at=None, subscribed_at=utcnow())
+    )
+    db.session.commit()
+    db.session.refresh(subscription)
 
 
 def unsubscribe(subscription):

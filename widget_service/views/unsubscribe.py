@@ -3,14 +3,16 @@
 ``GET /unsubscribe/<token>`` only shows a page with a button: mail scanners and link previews
 fetch links, and must not unsubscribe anybody. ``POST`` unsubscribes at once, from that button
 or as RFC 8058's one-click request (body ``List-Unsubscribe=One-Click``), which mail apps send
-without showing a page. These pages may not be framed and set no cookies.
+without showing a page. ``POST .../resubscribe``, from the button on the unsubscribed page, is the
+one way back in (the forms never re-activate a row: see ``subscriptions``). These pages may not
+be framed and set no cookies.
 """
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import force_locale
 
 from .. import captcha
 from ..errors import WidgetError
-from ..subscriptions import find_subscription, unsubscribe
+from ..subscriptions import find_subscription, resubscribe, unsubscribe
 from ..validation import LANGUAGES
 
 bp = Blueprint("unsubscribe", __name__)
@@ -55,16 +57,29 @@ def subscription_or_error_page(token):
         return None, page("unsubscribe.html", error.status, problem=str(error.message))
 
 
+def subscription_page(subscription, **context):
+    campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
+    return page(
+        "unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title,
+        done=not subscription.active, **context,
+    )
+
+
 @bp.get("/unsubscribe/<path:token>")
 def confirm(token):
     subscription, error = subscription_or_error_page(token)
     if error:
         return error
-    campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
-    return page(
-        "unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title,
-        done=not subscription.active,
-    )
+    return subscription_page(subscription)
+
+
+@bp.post("/unsubscribe/<path:token>/resubscribe")
+def resubscribe_now(token):
+    subscription, error = subscription_or_error_page(token)
+    if error:
+        return error
+    resubscribe(subscription)
+    return subscription_page(subscription, resubscribed=True)
 
 
 @bp.post("/unsubscribe/<path:token>")
@@ -76,5 +91,4 @@ def unsubscribe_now(token):
     unsubscribe(subscription)
     if one_click:  # a mail app asking on its reader's behalf: nobody reads this answer
         return private(make_response("Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
-    campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
-    return page("unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title, done=True)
+    return subscription_page(subscription)
