@@ -66,7 +66,7 @@ def test_seed_demo_creates_msp_campaign_once(app, runner, client):
 
 def test_export_is_utf8_with_bom_and_formula_safe(runner, widget, campaign, tmp_path):
     widget.sign(campaign, name="=HYPERLINK(\"http://evil\")", email="a@example.org", comment="+1 -2 @SUM(A1)")
-    widget.sign(campaign, name="علی رضا", email="b@example.org", region="-Quetta", ref="ally")
+    widget.sign(campaign, name="علی رضا", email="b@example.org", region="-Quetta", ref="ally", opt_in=True)
     out = tmp_path / "signatures.csv"
     out.write_text("old")
     out.chmod(0o644)
@@ -79,6 +79,7 @@ def test_export_is_utf8_with_bom_and_formula_safe(runner, widget, campaign, tmp_
     assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://evil\")", "علی رضا"]
     assert rows[0]["comment"] == "'+1 -2 @SUM(A1)" and rows[1]["region"] == "'-Quetta"
     assert rows[1]["ref"] == "ally" and rows[1]["state"] == "counted"
+    assert "opt_in" not in rows[1], "who may be emailed comes from the subscriptions, which know about unsubscribes"
     for row in rows:
         assert not any(v.startswith(("=", "+", "-", "@")) for v in row.values())
 

@@ -14,9 +14,10 @@ from .models import Coordinator, Signature
 # (OWASP "CSV injection"); a leading apostrophe makes it plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+# No opt-in column: whether a signer may be emailed is the subscription's to say (it may have
+# been unsubscribed since), so `flask subscribers export` is the only mailing list.
 SIGNATURE_COLUMNS = (
-    "created_at", "name", "email", "country", "region", "comment", "opt_in", "lang", "ref",
-    "source_origin", "state",
+    "created_at", "name", "email", "country", "region", "comment", "lang", "ref", "source_origin", "state",
 )
 
 
