@@ -44,10 +44,13 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret):
         create_app()
 
 
-def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
+def test_production_starts_with_a_real_secret_and_its_public_address(monkeypatch, tmp_path):
     monkeypatch.setenv("WIDGET_ENV", "production")
     monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    with pytest.raises(config.ConfigError, match="WIDGET_PUBLIC_URL"):
+        create_app()  # links would otherwise be built on whatever Host header a request names
+    monkeypatch.setenv("WIDGET_PUBLIC_URL", "https://widgets.example.org")
     assert create_app().config["WIDGET_ENV"] == "production"
 
 
@@ -57,7 +60,7 @@ def test_a_public_url_must_be_a_full_url(make_app, url):
         make_app(PUBLIC_URL=url)
 
 
-def test_production_with_captcha_needs_our_own_hostname(monkeypatch, tmp_path):
+def test_production_with_captcha_checks_our_own_hostname(monkeypatch, tmp_path):
     monkeypatch.setenv("WIDGET_ENV", "production")
     monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
@@ -73,6 +76,7 @@ def test_start_up_warns_when_limits_are_off_or_redis_is_missing(monkeypatch, tmp
     monkeypatch.setenv("WIDGET_ENV", "production")
     monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    monkeypatch.setenv("WIDGET_PUBLIC_URL", "https://widgets.example.org")
     monkeypatch.setenv("WIDGET_RATELIMIT_ENABLED", "false")
     create_app()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

@@ -568,6 +568,7 @@ def test_production_refuses_a_stripe_key_without_the_webhook_secret(monkeypatch,
     monkeypatch.setenv("WIDGET_ENV", "production")
     monkeypatch.setenv("WIDGET_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("WIDGET_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    monkeypatch.setenv("WIDGET_PUBLIC_URL", "https://widgets.example.org")
     monkeypatch.setenv("WIDGET_STRIPE_SECRET_KEY", "sk_live_x")
     with pytest.raises(config.ConfigError, match="WIDGET_STRIPE_WEBHOOK_SECRET"):
         create_app()

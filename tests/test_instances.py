@@ -68,6 +68,7 @@ def cluster(database_url, make_app):
         "WIDGET_SECRET_KEY": "s" * 48,
         "WIDGET_DATABASE_URL": f"{url}?options={quote(f'-csearch_path={schema}')}&application_name={application}",
         "WIDGET_TRUSTED_PROXIES": "1",
+        "WIDGET_PUBLIC_URL": "http://127.0.0.1",
         "WIDGET_LOG_LEVEL": "ERROR",
     }
     instances = []

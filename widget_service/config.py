@@ -173,14 +173,17 @@ def check(config, log):
             "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'); "
             "for a local demo set WIDGET_ENV=development"
         )
-    captcha_on = config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]
-    if captcha_on and not (config["HCAPTCHA_HOSTNAMES"] or config["PUBLIC_URL"]):
+    if not config["PUBLIC_URL"]:
+        # Share links, Open Graph tags, unsubscribe links, Stripe's return addresses and the
+        # captcha's hostname check would otherwise come from the request's Host header, which
+        # anybody can set (and a shared cache could then keep and serve).
         raise ConfigError(
-            "with hCaptcha on, set WIDGET_PUBLIC_URL (or WIDGET_HCAPTCHA_HOSTNAMES) so a solved "
-            "captcha is checked against our own hostname, not one the request names"
+            "WIDGET_PUBLIC_URL must be set in production to the service's public address, such as "
+            "https://widgets.example.org: links the service gives out are built on it, never on "
+            "the Host header a request names"
         )
     if not config["REDIS_URL"]:
         log.warning(
-            "WIDGET_REDIS_URL is not set: rate limits, form-replay memory and the count cache are "
+            "WIDGET_REDIS_URL is not set: rate limits, form-replay memory and the live count are "
             "per process, so several workers or instances each keep their own"
         )
