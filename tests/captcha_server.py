@@ -30,7 +30,7 @@ STAND_IN_SCRIPT = """
       box.setAttribute('data-rendered-for', opts.sitekey);
       return 0;
     },
-    reset: function () {},
+    reset: function () { window.captchaResets = (window.captchaResets || 0) + 1; },
     getResponse: function () { return '%(token)s'; }
   };
   var onload = src.searchParams.get('onload');

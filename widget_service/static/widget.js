@@ -55,27 +55,30 @@
     });
   }
 
-  var form = document.querySelector('form[data-api]'); // the petition, coordinator or notify-me form
-  if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
-  var alertBox = document.getElementById('alert');
-  var button = form.querySelector('button');
-  var captchaScript = form.getAttribute('data-captcha-script'), captchaId = null;
-
-  // The captcha's script loads only once the supporter starts filling the form in: readers who
-  // never sign download nothing from the captcha service.
+  // The captcha, on any form that asks for one (petition, coordinator, notify, donate). Its script
+  // loads only once the supporter starts filling the form in: readers who never act download
+  // nothing from the captcha service. window.mspResetCaptcha lets a form that was sent in another
+  // tab (donate) ask for a fresh one, since a solved captcha is good for one form only.
+  var captchaForm = document.querySelector('form[data-captcha-script]'), captchaId = null;
   function loadCaptcha() {
-    form.removeEventListener('focusin', loadCaptcha);
-    var s = document.createElement('script');
+    captchaForm.removeEventListener('focusin', loadCaptcha);
+    var src = captchaForm.getAttribute('data-captcha-script'), s = document.createElement('script');
     window.mspCaptchaReady = function () {
       var box = document.getElementById('captcha');
       captchaId = window.hcaptcha.render(box, { sitekey: box.getAttribute('data-sitekey') });
     };
-    s.src = captchaScript + (captchaScript.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady&hl=' +
+    s.src = src + (src.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady&hl=' +
       document.documentElement.lang;
     s.async = true;
     document.head.appendChild(s);
   }
-  if (captchaScript) form.addEventListener('focusin', loadCaptcha);
+  if (captchaForm) captchaForm.addEventListener('focusin', loadCaptcha);
+  window.mspResetCaptcha = function () { if (captchaId !== null) window.hcaptcha.reset(captchaId); };
+
+  var form = document.querySelector('form[data-api]'); // the petition, coordinator or notify-me form
+  if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
+  var alertBox = document.getElementById('alert');
+  var button = form.querySelector('button');
 
   function showErrors(errors) {
     var first = null;
