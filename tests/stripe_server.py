@@ -90,6 +90,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(401, "invalid_request_error", "Invalid API Key provided")
         if params.get("mode") not in ("payment", "subscription") or "line_items[0][price_data][unit_amount]" not in params:
             return self._error(400, "invalid_request_error", "Missing required param: mode or line_items.")
+        amount = params["line_items[0][price_data][unit_amount]"]
+        if not amount.isdigit() or int(amount) > 99_999_999:  # Stripe's cap: eight digits of minor units
+            return self._error(400, "invalid_request_error", "Amount must be no more than 99,999,999.")
+        if params["mode"] == "subscription" and "submit_type" in params:
+            return self._error(400, "invalid_request_error", "submit_type can only be used in payment mode.")
         session = session_object(params, server.url)
         server.sessions[session["id"]] = session
         self._send(200, session)

@@ -209,10 +209,20 @@ def test_a_monthly_donation_starts_a_subscription_checkout(donor, stripe_api):
 @pytest.mark.parametrize("typed, currency, minor", [
     ("25", "USD", 2500), ("1,250.50", "USD", 125050), (" 7.5 ", "GBP", 750),
     ("۲۵۰۰", "PKR", 250000), ("٣٠", "EUR", 3000), ("10000", "AUD", 1000000),
+    ("1,00,000", "PKR", 10000000), ("1 000", "EUR", 100000), ("۱٬۲۵۰", "PKR", 125000),
 ])
 def test_a_custom_amount_is_read_in_minor_units(donor, stripe_api, typed, currency, minor):
     assert donor.start(currency=currency, amount="other", custom_amount=typed).status_code == 303
     assert stripe_api.requests[-1]["params"]["line_items[0][price_data][unit_amount]"] == str(minor)
+
+
+def test_every_currencys_largest_gift_is_one_stripe_takes(donor, stripe_api):
+    from widget_service.donations import CURRENCIES, STRIPE_MAX_AMOUNT, to_major
+
+    for currency in CURRENCIES.values():
+        assert currency.maximum <= STRIPE_MAX_AMOUNT
+        largest = donor.start(currency=currency.code, amount="other", custom_amount=str(to_major(currency.maximum, currency.code)))
+        assert largest.status_code == 303, (currency.code, largest.data[:300])
 
 
 def test_a_custom_amount_typed_without_choosing_other_is_used(donor, stripe_api):
@@ -223,8 +233,13 @@ def test_a_custom_amount_typed_without_choosing_other_is_used(donor, stripe_api)
 @pytest.mark.parametrize("fields, field, message", [
     ({"amount": "other", "custom_amount": "1.99"}, "custom_amount", "Enter an amount from $2 to $10,000."),
     ({"amount": "other", "custom_amount": "10000.01"}, "custom_amount", "Enter an amount from $2 to $10,000."),
-    ({"currency": "PKR", "amount": "other", "custom_amount": "199"}, "custom_amount", "from PKR200 to PKR2,000,000"),
-    ({"currency": "PKR", "amount": "other", "custom_amount": "2000001"}, "custom_amount", "from PKR200 to PKR2,000,000"),
+    ({"currency": "PKR", "amount": "other", "custom_amount": "199"}, "custom_amount", "from PKR200 to PKR999,999"),
+    ({"currency": "PKR", "amount": "other", "custom_amount": "1000000"}, "custom_amount", "from PKR200 to PKR999,999"),
+    # A decimal comma is refused, never read as a hundred times the amount.
+    ({"currency": "EUR", "amount": "other", "custom_amount": "25,50"}, "custom_amount", "such as 25 or 25.50"),
+    ({"currency": "EUR", "amount": "other", "custom_amount": "25,00"}, "custom_amount", "such as 25 or 25.50"),
+    ({"currency": "EUR", "amount": "other", "custom_amount": "25,5"}, "custom_amount", "such as 25 or 25.50"),
+    ({"currency": "EUR", "amount": "other", "custom_amount": "1,0000"}, "custom_amount", "such as 25 or 25.50"),
     ({"amount": "other", "custom_amount": "-5"}, "custom_amount", "such as 25 or 25.50"),
     ({"amount": "other", "custom_amount": "1e3"}, "custom_amount", "such as 25 or 25.50"),
     ({"amount": "other", "custom_amount": "2.555"}, "custom_amount", "such as 25 or 25.50"),

@@ -32,13 +32,16 @@ class Currency:
     exponent: int = 2  # minor units per major unit: 10 ** exponent (all six are two-decimal at Stripe)
 
 
+# Stripe takes at most eight digits of minor units (99,999,999) in these currencies.
+STRIPE_MAX_AMOUNT = 99_999_999
+
 # Presets and bounds sized to each currency's purchasing power. The minimums sit above
 # Stripe's smallest charge (about 0.50 USD); the maximums cap what one Checkout can take, which
 # also limits what a stolen card can be tried for.
 CURRENCIES = {
     currency.code: currency
     for currency in (
-        Currency("PKR", (100_000, 250_000, 500_000, 1_000_000), minimum=20_000, maximum=200_000_000),
+        Currency("PKR", (100_000, 250_000, 500_000, 1_000_000), minimum=20_000, maximum=99_999_900),
         Currency("USD", (1_000, 2_500, 5_000, 10_000), minimum=200, maximum=1_000_000),
         Currency("GBP", (1_000, 2_500, 5_000, 10_000), minimum=200, maximum=1_000_000),
         Currency("EUR", (1_000, 2_500, 5_000, 10_000), minimum=200, maximum=1_000_000),
@@ -90,17 +93,24 @@ def stripe_enabled():
 
 # Digits as people type them on Urdu and Arabic keyboards.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.")
-_AMOUNT_RE = re.compile(r"^\d{1,12}(?:\.\d{1,2})?$")
+# Whole units, plain (2500) or grouped (2,500; 1,000,000; lakh-style 1,00,000: the last group
+# of three digits, the ones before it of two or three), then at most two decimals after a point.
+_AMOUNT_RE = re.compile(r"^(?:\d{1,12}|\d{1,3}(?:,\d{2,3})*,\d{3})(?:\.\d{1,2})?$")
 
 
 def parse_amount(text, currency):
-    """The minor units in ``text`` (``"25"``, ``"1,000.50"``, ``"۲۵"``), or None if it is no amount."""
+    """The minor units in ``text`` (``"25"``, ``"1,000.50"``, ``"1,00,000"``, ``"۲۵"``), or None.
+
+    A comma only ever groups thousands: "25,50" (a decimal comma, as much of Europe writes it) is
+    refused rather than read as 2,550, so nobody gives a hundred times what they meant.
+    """
     if not isinstance(text, str):
         return None
     cleaned = text.translate(_DIGITS).strip()
-    cleaned = re.sub(r"[\s,٬'’]", "", cleaned)  # grouping separators and spaces
+    cleaned = re.sub(r"[\s,٬'’]+", ",", cleaned)  # every grouping separator, spaces too, as a comma
     if not _AMOUNT_RE.fullmatch(cleaned):
         return None
+    cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

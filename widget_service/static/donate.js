@@ -21,12 +21,14 @@
     });
   });
 
-  // The same reading of an amount as the service's (Urdu digits, grouping commas).
+  // The same reading of an amount as the service's (Urdu digits; a comma only groups thousands,
+  // so "25,50" is refused, never read as 2,550).
   function minorUnits(text) {
     var s = text.replace(/[۰-۹]/g, function (d) { return String(d.charCodeAt(0) - 0x6f0); })
       .replace(/[٠-٩]/g, function (d) { return String(d.charCodeAt(0) - 0x660); })
-      .replace(/٫/g, '.').replace(/[\s,٬'’]/g, '');
-    if (!/^\d{1,12}(\.\d{1,2})?$/.test(s)) return null;
+      .replace(/٫/g, '.').trim().replace(/[\s,٬'’]+/g, ',');
+    if (!/^(\d{1,12}|\d{1,3}(,\d{2,3})*,\d{3})(\.\d{1,2})?$/.test(s)) return null;
+    s = s.replace(/,/g, '');
     var parts = s.split('.'), exp = +form.getAttribute('data-exponent');
     var frac = ((parts[1] || '') + '0000').slice(0, exp);
     return parseInt(parts[0], 10) * Math.pow(10, exp) + (parseInt(frac, 10) || 0);
