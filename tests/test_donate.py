@@ -435,6 +435,25 @@ def test_an_unpaid_session_is_not_recorded_until_its_payment_succeeds(donor):
     assert donor.totals() == {"EUR": (2500, 1)}
 
 
+@pytest.mark.parametrize("changes, outcome", [
+    ({"metadata": {"msp_campaign_id": "²"}}, "ignored: not a donation of ours"),
+    ({"metadata": {"msp_campaign_id": "9" * 30}}, "ignored: not a donation of ours"),
+    ({"amount_total": 10**20}, "ignored: no amount"),
+    ({"amount_total": True}, "ignored: no amount"),
+    ({"amount_total": 25.5}, "ignored: no amount"),
+    ({"id": "cs_" + "x" * 300}, "ignored: malformed ids"),
+    ({"id": 12345}, "ignored: malformed ids"),
+])
+def test_odd_values_in_a_correctly_signed_event_are_ignored_not_retried(donor, changes, outcome):
+    """Answered 200, so Stripe does not send them again for days, and nothing is recorded."""
+    session = completed_session(donor.session())
+    if "metadata" in changes:
+        changes = {"metadata": dict(session["metadata"], **changes["metadata"])}
+    answer = donor.deliver(event("checkout.session.completed", dict(session, **changes)))
+    assert answer.status_code == 200 and answer.get_json()["outcome"] == outcome
+    assert donor.donations() == [] and donor.totals() == {}
+
+
 def test_monthly_gifts_count_each_paid_invoice_and_the_first_month_once(donor):
     session = donor.session(currency="GBP", amount="1000", interval="month")
     completed = completed_session(session)

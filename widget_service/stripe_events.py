@@ -61,6 +61,9 @@ def _signed_timestamp(header):
     return None
 
 
+MAX_AMOUNT = 10**12  # minor units: far above any gift, well within a BIGINT
+MAX_ID = 255  # the Stripe id columns' length
+
 SESSION_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 INVOICE_EVENTS = ("invoice.paid",)
 
@@ -89,8 +92,13 @@ def handle_event(event):
     if campaign_id is None:
         return "ignored: not a donation of ours"
     currency = str(obj.get("currency") or "").upper()
-    if not isinstance(amount, int) or amount <= 0 or currency not in CURRENCIES or not isinstance(object_id, str):
+    # Exact types and sizes, though the event is signed: a value the columns cannot hold would
+    # fail the insert, and Stripe would then send the event again for days.
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT or currency not in CURRENCIES:
         return "ignored: no amount"
+    ids = (event["id"], object_id, subscription)
+    if not all(value is None or (isinstance(value, str) and 0 < len(value) <= MAX_ID) for value in ids) or not object_id:
+        return "ignored: malformed ids"
     interval = Donation.MONTHLY if kind in INVOICE_EVENTS else Donation.ONCE
     recorded = record_donation(
         campaign_id=campaign_id, amount=amount, currency=currency, interval=interval,
@@ -114,7 +122,7 @@ def _campaign_id(metadata):
     if not isinstance(metadata, dict):
         return None
     raw = metadata.get("msp_campaign_id")
-    if not isinstance(raw, str) or not raw.isdigit():
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
         return None
     campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.id == int(raw)))
     if campaign_id is None:
