@@ -12,7 +12,7 @@ from widget_service.extensions import db
 from widget_service.models import Campaign, Donation, DonationTotal
 
 from . import stripe_server as stripe_loop
-from .builders import make_campaign
+from .builders import make_campaign, signature
 from .stripe_server import StripeServer, completed_session, event, paid_invoice, signature_header
 
 WEBHOOK = "/api/v1/stripe/webhook"
@@ -257,7 +257,7 @@ def test_amounts_outside_the_bounds_and_bad_fields_get_422_and_reach_no_stripe(d
     assert response.status_code == 422
     html = response.data.decode()
     assert re.search(rf'id="e-{field}">[^<]*{re.escape(message)}', html), html
-    assert 'role="alert"' in html and "Please correct the fields marked below." in html
+    assert re.search(r'id="alert" role="alert"[^>]*>Please correct the fields marked below.</p>', html)
     if field == "custom_amount":
         assert 'aria-invalid="true" aria-describedby="e-custom_amount"' in html
     form_tag = re.search(r'<form id="donate"[^>]*>', html).group(0)
@@ -270,7 +270,8 @@ def test_errors_are_in_the_donors_language(donor):
     assert response.status_code == 422
     html = response.data.decode()
     assert 'lang="ur" dir="rtl"' in html
-    assert "براہِ کرم نیچے نشان زدہ خانوں کو درست کریں۔" in html
+    assert re.search(r'id="alert" role="alert"[^>]*>براہِ کرم نیچے نشان زدہ خانوں کو درست کریں۔</p>', html)
+    assert re.search(r'id="e-custom_amount">[^<a-zA-Z]*[\u0600-\u06ff][^<a-zA-Z]*</', html), "the field's own message, in Urdu"
 
 
 @pytest.mark.parametrize("failure, status", [
@@ -281,10 +282,19 @@ def test_stripe_errors_give_a_clear_page_record_nothing_and_the_form_can_be_sent
     stripe_api.fail_with = failure
     response = donor.start(form_token=token, lang="ur")
     assert response.status_code == status
-    assert "آپ کا عطیہ" in response.data.decode()  # the message, in the donor's language
+    alert = re.search(r'id="alert" role="alert"[^>]*>([^<]*)</p>', response.data.decode()).group(1)
+    assert "آپ کا عطیہ" in alert  # the message, in the donor's language
     assert donor.donations() == []
     stripe_api.fail_with = None
     assert donor.start(form_token=token, lang="ur").status_code == 303
+
+
+def test_a_session_url_off_the_checkout_origin_is_never_followed(make_app, stripe_api):
+    config = stripe_config(stripe_api, STRIPE_CHECKOUT_ORIGIN="https://checkout.stripe.com")
+    donor = Donor(make_app(**config), stripe_api)
+    response = donor.start()
+    assert response.status_code == 502 and "Location" not in response.headers
+    assert len(stripe_api.requests) == 1 and donor.donations() == []
 
 
 def test_a_wrong_secret_key_is_a_bad_gateway(make_app, stripe_api):
@@ -317,7 +327,7 @@ def test_stripe_unreachable_is_a_503(make_app, stripe_api):
 
 @pytest.fixture
 def guarded(make_app, stripe_api):
-    config = stripe_config(stripe_api, FORM_MIN_SECONDS=0, RATELIMIT_ENABLED=True, RATELIMIT_IP_BURST="3 per minute",
+    config = stripe_config(stripe_api, FORM_MIN_SECONDS=0, RATELIMIT_ENABLED=True, RATELIMIT_DONATE="3 per minute",
                            RATELIMIT_EMAIL="1 per hour")
     return Donor(make_app(**config), stripe_api)
 
@@ -364,6 +374,15 @@ def test_a_flood_of_donation_starts_from_one_address_gets_429(guarded, stripe_ap
     assert limited.status_code == 429 and "Retry-After" in limited.headers
     assert 'lang="ur"' in limited.data.decode()
     assert "آپ کے نیٹ ورک" in limited.data.decode()
+
+
+def test_by_default_one_address_starts_ten_donations_a_minute_at_most(make_app, stripe_api):
+    """Tighter than the forms' 60 a minute: each start creates a Stripe session."""
+    donor = Donor(make_app(**stripe_config(stripe_api, FORM_MIN_SECONDS=0, RATELIMIT_ENABLED=True)), stripe_api)
+    codes = [donor.start().status_code for _ in range(11)]
+    assert codes == [303] * 10 + [429] and len(stripe_api.requests) == 10
+    assert donor.client.post(f"/api/v1/campaigns/{donor.slug}/signatures", json=signature()).status_code == 202, \
+        "signing from that address is limited on its own"
 
 
 def test_a_captcha_campaign_needs_the_captcha_before_stripe(make_app, stripe_api):
@@ -610,4 +629,7 @@ def test_production_refuses_a_stripe_key_without_the_webhook_secret(monkeypatch,
     assert create_app().config["STRIPE_API_BASE"] == "https://api.stripe.com"
     monkeypatch.setenv("WIDGET_STRIPE_API_BASE", "api.stripe.com")
     with pytest.raises(config.ConfigError, match="WIDGET_STRIPE_API_BASE"):
+        create_app()
+    monkeypatch.setenv("WIDGET_STRIPE_API_BASE", "http://stripe-proxy.internal")
+    with pytest.raises(config.ConfigError, match="WIDGET_STRIPE_API_BASE must be an https"):
         create_app()

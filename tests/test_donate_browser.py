@@ -177,18 +177,30 @@ def test_without_stripe_the_embedded_widget_shows_the_fallback(new_context, host
             widget.iframe.screenshot(path=Path(folder) / f"donate-fallback-360-{lang}.png")
 
 
-def test_the_form_may_lead_only_to_the_configured_checkout_origin(new_context, host_site, live_service, stripe_api, donate_settings):
-    """The CSP's form-action governs the redirect too: a Checkout URL on another origin than
-    ``WIDGET_STRIPE_CHECKOUT_ORIGIN`` is blocked by the browser (here the loopback one)."""
+def test_a_checkout_url_off_the_configured_origin_is_never_followed(new_context, host_site, live_service, stripe_api, donate_settings):
+    """The service redirects only to ``WIDGET_STRIPE_CHECKOUT_ORIGIN`` (and the CSP's form-action
+    would stop the browser too): a session URL elsewhere, here the loopback one, gets an error
+    page in the new tab, and no tab reaches it."""
     live_service.app.config["STRIPE_CHECKOUT_ORIGIN"] = "https://checkout.stripe.com"
     context = new_context()
     page = context.new_page()
     _, frame = open_donate(page, host_site, live_service)
-    frame.evaluate(
-        "() => { window.violations = []; document.addEventListener('securitypolicyviolation', "
-        "e => window.violations.push(e.violatedDirective)); }"
-    )
-    frame.click("#donate button[type=submit]")
-    violations = frame.wait_for_function("() => window.violations.length && window.violations", timeout=TIMEOUT_MS)
-    assert violations.json_value() == ["form-action"]
-    assert [p.url for p in context.pages] == [page.url]  # no tab reached the unexpected origin
+    with context.expect_page(timeout=TIMEOUT_MS) as opened:
+        frame.click("#donate button[type=submit]")
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url.startswith(f"{live_service.url}/widgets/{SLUG}/donate"), tab.url
+    expect(tab.locator("#alert")).to_contain_text("could not be started")
+    assert not any(p.url.startswith(stripe_api.url) for p in context.pages)
+
+
+def test_a_double_click_opens_one_checkout(new_context, host_site, live_service, stripe_api, donate_settings):
+    context = new_context()
+    page = context.new_page()
+    _, frame = open_donate(page, host_site, live_service)
+    with context.expect_page(timeout=TIMEOUT_MS) as opened:
+        frame.dblclick("#donate button[type=submit]")
+    opened.value.wait_for_load_state()
+    page.wait_for_timeout(1000)  # time for a second tab, were one coming
+    assert len(context.pages) == 2 and len(stripe_api.requests) == 1
+    assert opened.value.url.startswith(f"{stripe_api.url}/c/pay/cs_test_")

@@ -1,6 +1,5 @@
 """Starting a donation: the donate form, checked like every form, becomes a Stripe Checkout Session."""
 import logging
-from urllib.parse import urlsplit
 
 import stripe
 from flask import current_app, request, url_for
@@ -65,7 +64,8 @@ def start_donation(campaign, form, meta):
         # Unreachable or too slow: 503, try again. Answered with an error: 502, a bad gateway.
         raise DonationNotStarted(503 if isinstance(error, stripe.APIConnectionError) else 502) from None
     url = getattr(session, "url", None)
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("https", "http"):
+    checkout_origin = current_app.config["STRIPE_CHECKOUT_ORIGIN"]
+    if not isinstance(url, str) or not url.startswith(checkout_origin + "/"):
         check.failed()
         log.warning("Stripe answered a Checkout Session without a usable URL")
         raise DonationNotStarted(502)

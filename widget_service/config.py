@@ -27,6 +27,7 @@ SETTINGS = {
     "RATELIMIT_IP_SUSTAINED": "1000 per hour",
     "RATELIMIT_EMAIL": "5 per hour",
     "RATELIMIT_SURGE": "",
+    "RATELIMIT_DONATE": "10 per minute;30 per hour",
     "HCAPTCHA_SITEKEY": "",
     "HCAPTCHA_SECRET": "",
     "HCAPTCHA_VERIFY_URL": "https://api.hcaptcha.com/siteverify",
@@ -117,6 +118,7 @@ def from_environ(environ=None):
         "RATELIMIT_IP_SUSTAINED": _env("RATELIMIT_IP_SUSTAINED", environ),
         "RATELIMIT_EMAIL": _env("RATELIMIT_EMAIL", environ),
         "RATELIMIT_SURGE": _env("RATELIMIT_SURGE", environ),
+        "RATELIMIT_DONATE": _env("RATELIMIT_DONATE", environ),
         "HCAPTCHA_SITEKEY": _env("HCAPTCHA_SITEKEY", environ),
         "HCAPTCHA_SECRET": _env("HCAPTCHA_SECRET", environ),
         "HCAPTCHA_VERIFY_URL": _env("HCAPTCHA_VERIFY_URL", environ),
@@ -156,6 +158,8 @@ def check(config, log):
         parts = urlsplit(config[name])
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"WIDGET_{name} must be a full URL such as https://api.stripe.com")
+    if config["STRIPE_SECRET_KEY"] and config["WIDGET_ENV"] == "production" and not config["STRIPE_API_BASE"].startswith("https://"):
+        raise ConfigError("WIDGET_STRIPE_API_BASE must be an https:// URL in production: the secret key is sent there")
     if config["STRIPE_SECRET_KEY"] and not config["STRIPE_WEBHOOK_SECRET"]:
         unrecorded = (
             "WIDGET_STRIPE_SECRET_KEY is set without WIDGET_STRIPE_WEBHOOK_SECRET: donations would be "

@@ -153,7 +153,10 @@ def protected_form(kind):
 def _limit(limiter, kind, view):
     """Wrap ``view`` in the per-IP and surge limits that every ``kind`` view shares."""
     def ip_limits():
-        return f"{current_app.config['RATELIMIT_IP_BURST']};{current_app.config['RATELIMIT_IP_SUSTAINED']}"
+        config = current_app.config
+        if kind == "donate":  # each start creates a Stripe session: card testers must not farm them
+            return config["RATELIMIT_DONATE"]
+        return f"{config['RATELIMIT_IP_BURST']};{config['RATELIMIT_IP_SUSTAINED']}"
 
     view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
     return limiter.shared_limit(
@@ -286,7 +289,7 @@ def init_app(app):
     one process) would mix them.
     """
     config = app.config
-    for name in ("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE"):
+    for name in ("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE", "RATELIMIT_DONATE"):
         try:
             if config[name] or name != "RATELIMIT_SURGE":
                 parse_many(config[name])

@@ -47,6 +47,7 @@
     }
   }
 
+  var sentAt = 0;
   form.addEventListener('submit', function (event) {
     if (other.checked || (custom.value && !form.querySelector('input[name=amount]:checked'))) {
       var amount = minorUnits(custom.value);
@@ -59,6 +60,10 @@
       }
     }
     show('');
+    // One click, one tab: a double click would send the same form twice, the second a replay.
+    // (The button is not disabled: Chromium may then drop the submission that is under way.)
+    if (Date.now() - sentAt < 800) { event.preventDefault(); return; }
+    sentAt = Date.now();
     if (form.target !== '_blank') return;
     // The donation goes on in the new tab. This form's token is spent with it; a fresh one
     // from a fresh copy of this page lets the donor give again from here (after a cancel).
