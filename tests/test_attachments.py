@@ -176,9 +176,11 @@ def test_mistyped_kind_unknown_campaign_and_odd_arguments_are_refused(app, runne
     assert attach(runner, campaign, "report").exit_code == 2  # neither a file nor a link
     assert attach(runner, campaign, "report", path, "--url", "https://example.org/r.pdf").exit_code == 2
     assert attach(runner, campaign, "report", str(path) + ".missing").exit_code == 2
-    for bad in ("javascript:alert(1)", "ftp://example.org/r.pdf", "https://", "https://example.org/" + "x" * 500):
+    bad_links = ("javascript:alert(1)", "ftp://example.org/r.pdf", "http://example.org/r.pdf", "HTTP://example.org/r.pdf",
+                 "https://", "https://example.org/" + "x" * 500)
+    for bad in bad_links:
         result = attach(runner, campaign, "kit", "--url", bad)
-        assert result.exit_code == 1 and "must be a full http(s) URL" in result.output
+        assert result.exit_code == 1 and "must be a full https URL" in result.output, bad
     image_link = attach(runner, campaign, "image", "--url", "https://example.org/card.png")
     assert image_link.exit_code == 1 and "only a report or a kit can be a link" in image_link.output
     assert stored(app, campaign) == {}

@@ -119,8 +119,10 @@ def attach_url(campaign, kind, url):
     if kind not in LINKABLE:
         raise AttachmentError("only a report or a kit can be a link; upload the image as a file")
     parts = urlsplit(url or "")
-    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > URL_MAX or any(c.isspace() for c in url):
-        raise AttachmentError(f"the link must be a full http(s) URL of at most {URL_MAX} characters")
+    # https only: a reader sent from our https page to a plain http download could be handed
+    # anything by whoever sits on their network.
+    if parts.scheme != "https" or not parts.hostname or len(url) > URL_MAX or any(c.isspace() for c in url):
+        raise AttachmentError(f"the link must be a full https URL of at most {URL_MAX} characters")
     _delete_file(campaign, kind)
     setattr(campaign, f"{kind}_url", url)
     db.session.commit()
