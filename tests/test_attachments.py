@@ -1,8 +1,10 @@
 """The report, the campaign kit and the share image: attached with ``flask campaigns attach``,
 stored in the database, served at /c/<slug>/report|kit, their downloads counted per day."""
 import io
+import struct
 import threading
 import zipfile
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -31,6 +33,15 @@ def png_bytes(size=(1200, 630), kind="PNG"):
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, kind)
     return out.getvalue()
+
+
+def png_claiming(width, height):
+    """A PNG whose header claims ``width`` x ``height`` pixels, with almost no pixel data."""
+    def chunk(name, data):
+        return struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_MAGIC + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture
@@ -150,6 +161,16 @@ def test_a_file_whose_content_does_not_match_its_kind_is_refused(app, client, ru
     assert stored(app, campaign) == {}
     if kind != "image":
         assert client.get(f"/c/{campaign}/{kind}").status_code == 404
+
+
+# Past Pillow's pixel limit: twice over it raises an error, just over it warns.
+@pytest.mark.parametrize("size", [(60000, 60000), (13100, 6859)])
+def test_an_image_claiming_too_many_pixels_is_refused_without_a_traceback(app, runner, campaign, write, size):
+    result = attach(runner, campaign, "image", write("bomb.png", png_claiming(*size)))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "image not attached: the image claims more than 89,478,485 pixels, too many to read safely" in result.output
+    assert "Traceback" not in result.output
+    assert stored(app, campaign) == {}
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(make_app, write):

@@ -10,6 +10,7 @@ address, no time of day, no row per reader.
 """
 import hashlib
 import io
+import warnings
 import zipfile
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
@@ -70,14 +71,27 @@ def _check_content(kind, data):
         except zipfile.BadZipFile:
             raise AttachmentError("the ZIP file is damaged") from None
     if kind == IMAGE:
-        from PIL import Image, UnidentifiedImageError
+        _check_image(data)
+    return kind_type
 
-        try:
+
+def _check_image(data):
+    from PIL import Image
+
+    try:
+        # A header may claim any size: past Pillow's limit (a warning up to twice it, an error
+        # beyond) the image is refused before anything is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise AttachmentError("the image is damaged") from None
-    return kind_type
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AttachmentError(
+            f"the image claims more than {Image.MAX_IMAGE_PIXELS:,} pixels, too many to read safely; "
+            "a share image is about 1200x630"
+        ) from None
+    except Exception:  # Pillow reports a bad file in many ways (OSError, SyntaxError, EOFError...)
+        raise AttachmentError("the image is damaged") from None
 
 
 def _check_kind(kind):
