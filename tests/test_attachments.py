@@ -163,6 +163,18 @@ def test_a_file_whose_content_does_not_match_its_kind_is_refused(app, client, ru
         assert client.get(f"/c/{campaign}/{kind}").status_code == 404
 
 
+@pytest.mark.parametrize("size", [(300, 300), (598, 314), (1200, 900), (1200, 500), (1200, 570)])
+def test_a_share_image_too_small_or_not_about_1_91_to_1_is_refused(app, client, runner, campaign, write, size):
+    result = attach(runner, campaign, "image", write("card.png", png_bytes(size)))
+    assert result.exit_code == 1
+    width, height = size
+    assert (
+        f"image not attached: the image is {width}x{height} pixels; a share image must be at least 600x315 "
+        "and 1.91 times as wide as it is tall, give or take 5% (1200x630 is best)"
+    ) in result.output
+    assert stored(app, campaign) == {}
+
+
 # Past Pillow's pixel limit: twice over it raises an error, just over it warns.
 @pytest.mark.parametrize("size", [(60000, 60000), (13100, 6859)])
 def test_an_image_claiming_too_many_pixels_is_refused_without_a_traceback(app, runner, campaign, write, size):

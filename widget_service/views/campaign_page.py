@@ -26,13 +26,14 @@ IMAGE_CACHE = "public, max-age=86400"
 
 
 def share_image(campaign, files):
-    """``(extension, content_type, etag)`` of the campaign's share image among ``files``:
-    attached, else generated."""
+    """``(extension, content_type, etag, (width, height))`` of the campaign's share image among
+    ``files``: attached, else generated. The size is None when ``files`` does not know it."""
     stored = files.get(CampaignFile.IMAGE)
     if stored is not None:
         extension = "jpg" if stored.content_type == attachments.JPEG else "png"
-        return extension, stored.content_type, stored.sha256[:32]
-    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign))
+        size = (stored.width, stored.height) if stored.width else None
+        return extension, stored.content_type, stored.sha256[:32], size
+    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign)), (cards.WIDTH, cards.HEIGHT)
 
 
 @bp.get("/<slug>")
@@ -40,7 +41,7 @@ def show(slug):
     campaign = find_campaign(slug)
     lang = str(get_locale())
     ref = clean_ref(request.args.get("ref"))[0]
-    extension, image_type, image_etag = share_image(campaign, attachments.offered_files(campaign.id))
+    extension, image_type, image_etag, image_size = share_image(campaign, attachments.offered_files(campaign.id))
     image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12])
     html = render_template(
         "campaign.html",
@@ -59,6 +60,7 @@ def show(slug):
         alternates={other: campaign_url(slug, other) for other in campaign.languages},
         image_url=image_url,
         image_type=image_type,
+        image_size=image_size,
     )
     return html, 200, {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
 
@@ -68,7 +70,7 @@ def card(slug, extension):
     """The share image: what MSP attached, else a card drawn from the English title."""
     campaign = find_campaign(slug)
     files = attachments.stored_files(campaign.id)
-    _, content_type, etag = share_image(campaign, files)
+    _, content_type, etag, _ = share_image(campaign, files)
     if IMAGE_EXTENSIONS.get(extension) != content_type:
         abort(404)
     if etag in request.if_none_match:  # answered before reading any bytes
