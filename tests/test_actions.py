@@ -161,13 +161,22 @@ def test_the_actions_page_is_a_frameable_uncached_widget_page_without_cookies(cl
     assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]
 
 
-def test_a_closed_campaign_offers_no_sharing_or_coordinating_but_the_rest(app, client, campaign):
+def test_a_closed_campaign_offers_only_its_report_and_kit(app, client, runner, campaign, tmp_path):
+    """Sharing, coordinating, notify-me and donating all end with the campaign (the notify and
+    donate widgets answer a closed campaign with "closed")."""
     with app.app_context():
         close_campaign(find_campaign(campaign))
     response, html = actions_page(client, campaign)
     assert response.status_code == 200 and "This petition is closed" in html
-    assert "wa.me" not in html and "/coordinator" not in html
-    assert f"/widgets/{campaign}/notify" in html and f"/widgets/{campaign}/donate" in html
+    assert 'id="actions-title"' not in html, "no take-action heading over nothing to take"
+    (tmp_path / "r.pdf").write_bytes(PDF)
+    attach(runner, campaign, "report", str(tmp_path / "r.pdf"))
+    for lang in ("en", "ur"):
+        for html in (actions_page(client, campaign, lang)[1], client.get(f"/c/{campaign}?lang={lang}").data.decode()):
+            assert 'id="actions-title"' in html and f'href="/c/{campaign}/report"' in html
+            assert "wa.me/?text=" in html, "the report can still be shared"
+            for kind in ("coordinator", "notify", "donate"):
+                assert f"/widgets/{campaign}/{kind}" not in html
 
 
 def test_the_petition_carries_the_panel_for_after_signing(client, campaign):
