@@ -272,3 +272,52 @@ def test_a_file_name_in_any_script_becomes_a_safe_download_name(client, runner, 
     assert response.status_code == 200 and response.headers["Content-Disposition"] == 'attachment; filename="kit.zip"'
     assert attach(runner, campaign, "report", write('a"b;c\r\nd.pdf', PDF)).exit_code == 0
     assert client.get(f"/c/{campaign}/report").headers["Content-Disposition"] == 'inline; filename="a-b-c--d.pdf"'
+
+
+def test_downloads_are_rate_limited_per_network_and_campaign(make_app, write):
+    from tests.builders import make_campaign
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DOWNLOADS="3 per minute")
+    with app.app_context():
+        slug, other = make_campaign().slug, make_campaign().slug
+    runner, client = app.test_cli_runner(), app.test_client()
+    attach(runner, slug, "report", write("report.pdf", PDF))
+    attach(runner, slug, "kit", "--url", "https://example.org/kit.zip")
+    attach(runner, other, "report", write("report.pdf", PDF))
+
+    def get(path, ip="203.0.113.5"):
+        return client.get(path, environ_base={"REMOTE_ADDR": ip})
+
+    answers = [get(f"/c/{slug}/report"), get(f"/c/{slug}/kit"), get(f"/c/{slug}/report"), get(f"/c/{slug}/kit")]
+    assert [a.status_code for a in answers] == [200, 302, 200, 429]  # the report and kit share one allowance
+    refused = get(f"/c/{slug}/report")
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "Too many downloads from your network just now" in refused.data.decode()
+    assert refused.data != PDF and "Content-Disposition" not in refused.headers
+    assert downloads(app, slug, "report") == 2 and downloads(app, slug, "kit") == 1, "a refusal is not counted"
+    # Another network, or the same one on another campaign, still downloads.
+    assert get(f"/c/{slug}/report", ip="203.0.113.6").status_code == 200
+    assert get(f"/c/{other}/report").status_code == 200
+    urdu = client.get(f"/c/{slug}/report?lang=ur", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert urdu.status_code == 429 and '<html lang="ur" dir="rtl">' in urdu.data.decode()
+    assert "آپ کے نیٹ ورک سے ابھی بہت زیادہ ڈاؤن لوڈ ہوئے ہیں" in urdu.data.decode()
+
+
+def test_the_download_limit_is_30_a_minute_by_default_and_off_with_the_others(make_app, write):
+    from tests.builders import make_campaign
+
+    for enabled, expected in ((True, [200] * 30 + [429]), (False, [200] * 31)):
+        app = make_app(RATELIMIT_ENABLED=enabled)
+        with app.app_context():
+            slug = make_campaign().slug
+        attach(app.test_cli_runner(), slug, "report", write("report.pdf", PDF))
+        client = app.test_client()
+        assert [client.get(f"/c/{slug}/report").status_code for _ in range(31)] == expected
+
+
+def test_a_malformed_download_limit_refuses_to_start(make_app):
+    from widget_service.config import ConfigError
+
+    with pytest.raises(ConfigError, match="WIDGET_RATELIMIT_DOWNLOADS"):
+        make_app(RATELIMIT_DOWNLOADS="lots")

@@ -2,11 +2,14 @@
 campaign's report and kit."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from .. import attachments, cards
 from ..campaigns import find_campaign
 from ..counting import current_count
+from ..errors import render_error
 from ..models import CampaignFile
+from ..protection import rate_limited
 from ..sharing import campaign_url, public_base
 from ..validation import clean_ref
 
@@ -23,6 +26,7 @@ IMAGE_EXTENSIONS = {"png": attachments.PNG, "jpg": attachments.JPEG}
 # a copy the reader's browser already has costs a 304.
 FILE_CACHE = "public, no-cache"
 IMAGE_CACHE = "public, max-age=86400"
+DOWNLOADS_LIMITED = _l("Too many downloads from your network just now. Please try again in a minute.")
 
 
 def share_image(campaign, files):
@@ -90,9 +94,11 @@ def card(slug, extension):
 
 
 @bp.get("/<slug>/<any(report, kit):kind>")
+@rate_limited("RATELIMIT_DOWNLOADS")
 def download(slug, kind):
     """The report (shown in the browser) or kit (saved), or a redirect to where it is linked.
-    Every GET that sends it, or sends the reader on, adds one to the day's count."""
+    Every GET that sends it, or sends the reader on, adds one to the day's count; the per-IP
+    limit keeps a loop of requests from inflating the count or loading the database."""
     campaign = find_campaign(slug)
     counted = request.method == "GET"
     stored = attachments.stored_files(campaign.id).get(kind)
@@ -119,6 +125,11 @@ def download(slug, kind):
     response.headers["Cache-Control"] = FILE_CACHE
     response.set_etag(stored.sha256)
     return response
+
+
+@bp.errorhandler(429)
+def downloads_limited(error):
+    return render_error(429, "rate_limited", str(DOWNLOADS_LIMITED))
 
 
 def _not_modified(etag, cache_control):
