@@ -1,39 +1,42 @@
 /* MSP widget loader: turns snippets into iframes and resizes them. No dependencies. */
 (function () {
   'use strict';
-  if (window.MSPWidget) { window.MSPWidget.scan(); return; } // loaded twice: just rescan
-  var me = document.currentScript;
-  var base = new URL(me.src);
-  var origin = base.origin;
+  if (window.MSPWidget) { window.MSPWidget.scan(); return; } // loaded twice
+  var origin = new URL(document.currentScript.src).origin;
   var frames = [];
-  var TITLES = {
-    petition: ['Minority Support Pakistan petition', 'مائنارٹی سپورٹ پاکستان کی پٹیشن'],
-    actions: ['Minority Support Pakistan: take action', 'مائنارٹی سپورٹ پاکستان: مزید اقدامات']
+  // Per kind: title after MSP's name (en, ur); height until the widget reports its own.
+  var ORG = ['Minority Support Pakistan', 'مائنارٹی سپورٹ پاکستان'];
+  var KINDS = {
+    petition: [' petition', ' کی پٹیشن', 1100],
+    actions: [': take action', ': مزید اقدامات', 650],
+    coordinator: [': become a coordinator', ': کوآرڈینیٹر بنیں', 1050],
+    notify: [': get notified', ': اطلاع پائیں', 600],
+    donate: [': donate', ': عطیہ دیں', 1250]
   };
-  var HEIGHTS = { actions: 560 };
 
-  // Default styles go first in <head>, so the host page's own CSS can override them.
+  // Default styles first in <head>: the host page's CSS overrides them.
   var css = document.createElement('style');
   css.textContent = '.msp-widget-frame{display:block;width:100%;border:0;' +
     'color-scheme:normal;opacity:0;transition:opacity .2s}.msp-widget-frame.msp-loaded{opacity:1}';
   document.head.insertBefore(css, document.head.firstChild);
 
-  // One iframe per snippet: a <script data-campaign> or a <div class="msp-widget">.
+  // One iframe per <script data-campaign> or <div class="msp-widget">.
   function build(el) {
-    var d = el.dataset, kind = d.widget || 'petition';
+    var d = el.dataset, kind = d.widget || 'petition', ur = +(d.lang === 'ur');
+    var k = KINDS[kind] || KINDS.petition;
     el.setAttribute('data-msp-done', '');
     var q = new URLSearchParams({ origin: location.origin });
     if (d.lang) q.set('lang', d.lang);
     if (d.partner) q.set('ref', d.partner);
     var f = document.createElement('iframe');
     f.src = origin + '/widgets/' + encodeURIComponent(d.campaign) + '/' + encodeURIComponent(kind) + '?' + q;
-    f.title = d.title || (TITLES[kind] || TITLES.petition)[d.lang === 'ur' ? 1 : 0];
+    f.title = d.title || ORG[ur] + k[ur];
     f.className = 'msp-widget-frame';
     f.loading = 'lazy';
-    f.height = d.height || HEIGHTS[kind] || '620';
-    f.allow = 'clipboard-write; web-share'; // the share panel's copy button and share sheet
+    f.height = d.height || k[2];
+    f.allow = 'clipboard-write; web-share'; // copy link, share sheet
     f.onload = function () { f.classList.add('msp-loaded'); };
-    if (el.tagName === 'SCRIPT') el.parentNode.insertBefore(f, el.nextSibling);
+    if (el.tagName === 'SCRIPT') el.after(f);
     else el.appendChild(f);
     frames.push(f);
   }
@@ -46,7 +49,7 @@
     }
   }
 
-  // Only our own iframes may resize themselves, and only with our message shape.
+  // Only our own iframes resize themselves, with our message shape.
   window.addEventListener('message', function (e) {
     var m = e.data;
     if (e.origin !== origin || !m || !m.mspWidget || m.type !== 'resize') return;
@@ -59,6 +62,6 @@
 
   window.MSPWidget = { scan: scan };
   scan();
-  // An async loader may run before the parser reaches placeholders further down the page.
+  // Loaded async: placeholders may come later.
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);
 })();

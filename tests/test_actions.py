@@ -10,6 +10,9 @@ import pytest
 from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.validation import clean_ref
 
+from . import stripe_server as stripe_loop
+from .builders import make_campaign
+from .stripe_server import StripeServer
 from .test_attachments import PDF, attach, zip_bytes
 
 ORIGIN = "https://ally.example.org"
@@ -161,13 +164,22 @@ def test_the_actions_page_is_a_frameable_uncached_widget_page_without_cookies(cl
     assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]
 
 
-def test_a_closed_campaign_offers_no_sharing_or_coordinating_but_the_rest(app, client, campaign):
+def test_a_closed_campaign_offers_only_its_report_and_kit(app, client, runner, campaign, tmp_path):
+    """Sharing, coordinating, notify-me and donating all end with the campaign (the notify and
+    donate widgets answer a closed campaign with "closed")."""
     with app.app_context():
         close_campaign(find_campaign(campaign))
     response, html = actions_page(client, campaign)
     assert response.status_code == 200 and "This petition is closed" in html
-    assert "wa.me" not in html and "/coordinator" not in html
-    assert f"/widgets/{campaign}/notify" in html and f"/widgets/{campaign}/donate" in html
+    assert 'id="actions-title"' not in html, "no take-action heading over nothing to take"
+    (tmp_path / "r.pdf").write_bytes(PDF)
+    attach(runner, campaign, "report", str(tmp_path / "r.pdf"))
+    for lang in ("en", "ur"):
+        for html in (actions_page(client, campaign, lang)[1], client.get(f"/c/{campaign}?lang={lang}").data.decode()):
+            assert 'id="actions-title"' in html and f'href="/c/{campaign}/report"' in html
+            assert "wa.me/?text=" in html, "the report can still be shared"
+            for kind in ("coordinator", "notify", "donate"):
+                assert f"/widgets/{campaign}/{kind}" not in html
 
 
 def test_the_petition_carries_the_panel_for_after_signing(client, campaign):
@@ -206,3 +218,74 @@ def test_the_kit_zip_offered_is_the_one_attached(client, runner, campaign, tmp_p
     attach(runner, campaign, "kit", str(tmp_path / "kit.zip"))
     href = Links(actions_page(client, campaign)[1]).by_text("Download the campaign kit")["href"]
     assert client.get(href).data == zip_bytes()
+
+
+def on_this_service(href):
+    """``href`` (relative, or absolute on the test client's host) as a path and query to GET."""
+    parts = urlsplit(href)
+    assert parts.scheme in ("", "http") and parts.netloc in ("", "localhost"), href
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture
+def stripe_api():
+    server = StripeServer()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_every_link_in_the_panel_leads_to_a_working_page(make_app, stripe_api, tmp_path, lang):
+    # Donations through the (loopback) Stripe, so the donate widget shows its form.
+    app = make_app(STRIPE_SECRET_KEY=stripe_loop.SECRET_KEY, STRIPE_API_BASE=stripe_api.url,
+                   STRIPE_CHECKOUT_ORIGIN=stripe_api.url)
+    with app.app_context():
+        campaign = make_campaign().slug
+    client, runner = app.test_client(), app.test_cli_runner()
+    (tmp_path / "r.pdf").write_bytes(PDF)
+    attach(runner, campaign, "report", str(tmp_path / "r.pdf"))
+    attach(runner, campaign, "kit", "--url", "https://example.org/kit.zip")
+    _, html = actions_page(client, campaign, lang)
+    panel = html[html.index('<section class="actions"'):html.index("</section>", html.index('<section class="actions"'))]
+    links = Links(panel)
+    followed = set()
+
+    # The other widgets open in the same frame, in the same language, for the same ally's page
+    # and partner: the forms there carry the origin and ref on.
+    for kind in ("coordinator", "notify", "donate"):
+        [anchor] = [a for a in links.anchors if urlsplit(a["href"]).path == f"/widgets/{campaign}/{kind}"]
+        assert parse_qs(urlsplit(anchor["href"]).query) == {"lang": [lang], "origin": [ORIGIN], "ref": ["ally"]}
+        response = client.get(anchor["href"])
+        page = response.data.decode()
+        assert response.status_code == 200, (kind, response.status_code)
+        assert f'<html lang="{lang}"' in page and f'data-host-origin="{ORIGIN}"' in page
+        assert '<input type="hidden" name="ref" value="ally">' in page
+        assert '<input type="hidden" name="origin" value="https://ally.example.org">' in page
+        followed.add(anchor["href"])
+
+    # The report is served, the linked kit redirects, and the report's share link carries the report.
+    report = links.by_text({"en": "Read the report", "ur": "رپورٹ پڑھیں"}[lang])
+    response = client.get(report["href"])
+    assert response.status_code == 200 and response.data == PDF
+    kit = [a for a in links.anchors if urlsplit(a["href"]).path == f"/c/{campaign}/kit"][0]
+    response = client.get(kit["href"])
+    assert response.status_code == 302 and response.headers["Location"] == "https://example.org/kit.zip"
+    [report_share] = [a for a in links.anchors if a["href"].startswith("https://wa.me/") and "/report" in unquote(a["href"])]
+    shared_report = parse_qs(urlsplit(report_share["href"]).query)["text"][0].rsplit(" ", 1)[1]
+    assert client.get(on_this_service(shared_report)).data == PDF
+    followed |= {report["href"], kit["href"], report_share["href"]}
+
+    # Every share (each channel, the copied link, the share sheet's) opens the campaign page,
+    # in the widget's language, crediting the ally and the channel.
+    pages = [shared_url(a["class"][2:], a["href"])[0] for a in links.share()]
+    followed |= {a["href"] for a in links.share()}
+    [copied] = re.findall(r'<input id="share-link"[^>]* value="([^"]+)"', panel)
+    [native] = [b["data-share-url"] for b in links.buttons if "data-share-url" in b]
+    for url in pages + [unescape(copied), native]:
+        response = client.get(on_this_service(url))
+        assert response.status_code == 200, url
+        page = response.data.decode()
+        assert f'<html lang="{lang}"' in page and 'data-widget="petition"' in page
+        assert re.search(r'data-partner="ally~(whatsapp|facebook|x|telegram|email|link|share)"', page), url
+
+    assert {a["href"] for a in links.anchors} == followed, "every link in the panel was followed"

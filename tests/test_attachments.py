@@ -1,8 +1,10 @@
 """The report, the campaign kit and the share image: attached with ``flask campaigns attach``,
 stored in the database, served at /c/<slug>/report|kit, their downloads counted per day."""
 import io
+import struct
 import threading
 import zipfile
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -31,6 +33,15 @@ def png_bytes(size=(1200, 630), kind="PNG"):
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, kind)
     return out.getvalue()
+
+
+def png_claiming(width, height):
+    """A PNG whose header claims ``width`` x ``height`` pixels, with almost no pixel data."""
+    def chunk(name, data):
+        return struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_MAGIC + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture
@@ -152,6 +163,28 @@ def test_a_file_whose_content_does_not_match_its_kind_is_refused(app, client, ru
         assert client.get(f"/c/{campaign}/{kind}").status_code == 404
 
 
+@pytest.mark.parametrize("size", [(300, 300), (598, 314), (1200, 900), (1200, 500), (1200, 570)])
+def test_a_share_image_too_small_or_not_about_1_91_to_1_is_refused(app, client, runner, campaign, write, size):
+    result = attach(runner, campaign, "image", write("card.png", png_bytes(size)))
+    assert result.exit_code == 1
+    width, height = size
+    assert (
+        f"image not attached: the image is {width}x{height} pixels; a share image must be at least 600x315 "
+        "and 1.91 times as wide as it is tall, give or take 5% (1200x630 is best)"
+    ) in result.output
+    assert stored(app, campaign) == {}
+
+
+# Past Pillow's pixel limit: twice over it raises an error, just over it warns.
+@pytest.mark.parametrize("size", [(60000, 60000), (13100, 6859)])
+def test_an_image_claiming_too_many_pixels_is_refused_without_a_traceback(app, runner, campaign, write, size):
+    result = attach(runner, campaign, "image", write("bomb.png", png_claiming(*size)))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "image not attached: the image claims more than 89,478,485 pixels, too many to read safely" in result.output
+    assert "Traceback" not in result.output
+    assert stored(app, campaign) == {}
+
+
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(make_app, write):
     from tests.builders import make_campaign
 
@@ -176,9 +209,11 @@ def test_mistyped_kind_unknown_campaign_and_odd_arguments_are_refused(app, runne
     assert attach(runner, campaign, "report").exit_code == 2  # neither a file nor a link
     assert attach(runner, campaign, "report", path, "--url", "https://example.org/r.pdf").exit_code == 2
     assert attach(runner, campaign, "report", str(path) + ".missing").exit_code == 2
-    for bad in ("javascript:alert(1)", "ftp://example.org/r.pdf", "https://", "https://example.org/" + "x" * 500):
+    bad_links = ("javascript:alert(1)", "ftp://example.org/r.pdf", "http://example.org/r.pdf", "HTTP://example.org/r.pdf",
+                 "https://", "https://example.org/" + "x" * 500)
+    for bad in bad_links:
         result = attach(runner, campaign, "kit", "--url", bad)
-        assert result.exit_code == 1 and "must be a full http(s) URL" in result.output
+        assert result.exit_code == 1 and "must be a full https URL" in result.output, bad
     image_link = attach(runner, campaign, "image", "--url", "https://example.org/card.png")
     assert image_link.exit_code == 1 and "only a report or a kit can be a link" in image_link.output
     assert stored(app, campaign) == {}
@@ -237,3 +272,52 @@ def test_a_file_name_in_any_script_becomes_a_safe_download_name(client, runner, 
     assert response.status_code == 200 and response.headers["Content-Disposition"] == 'attachment; filename="kit.zip"'
     assert attach(runner, campaign, "report", write('a"b;c\r\nd.pdf', PDF)).exit_code == 0
     assert client.get(f"/c/{campaign}/report").headers["Content-Disposition"] == 'inline; filename="a-b-c--d.pdf"'
+
+
+def test_downloads_are_rate_limited_per_network_and_campaign(make_app, write):
+    from tests.builders import make_campaign
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DOWNLOADS="3 per minute")
+    with app.app_context():
+        slug, other = make_campaign().slug, make_campaign().slug
+    runner, client = app.test_cli_runner(), app.test_client()
+    attach(runner, slug, "report", write("report.pdf", PDF))
+    attach(runner, slug, "kit", "--url", "https://example.org/kit.zip")
+    attach(runner, other, "report", write("report.pdf", PDF))
+
+    def get(path, ip="203.0.113.5"):
+        return client.get(path, environ_base={"REMOTE_ADDR": ip})
+
+    answers = [get(f"/c/{slug}/report"), get(f"/c/{slug}/kit"), get(f"/c/{slug}/report"), get(f"/c/{slug}/kit")]
+    assert [a.status_code for a in answers] == [200, 302, 200, 429]  # the report and kit share one allowance
+    refused = get(f"/c/{slug}/report")
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert "Too many downloads from your network just now" in refused.data.decode()
+    assert refused.data != PDF and "Content-Disposition" not in refused.headers
+    assert downloads(app, slug, "report") == 2 and downloads(app, slug, "kit") == 1, "a refusal is not counted"
+    # Another network, or the same one on another campaign, still downloads.
+    assert get(f"/c/{slug}/report", ip="203.0.113.6").status_code == 200
+    assert get(f"/c/{other}/report").status_code == 200
+    urdu = client.get(f"/c/{slug}/report?lang=ur", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert urdu.status_code == 429 and '<html lang="ur" dir="rtl">' in urdu.data.decode()
+    assert "آپ کے نیٹ ورک سے ابھی بہت زیادہ ڈاؤن لوڈ ہوئے ہیں" in urdu.data.decode()
+
+
+def test_the_download_limit_is_30_a_minute_by_default_and_off_with_the_others(make_app, write):
+    from tests.builders import make_campaign
+
+    for enabled, expected in ((True, [200] * 30 + [429]), (False, [200] * 31)):
+        app = make_app(RATELIMIT_ENABLED=enabled)
+        with app.app_context():
+            slug = make_campaign().slug
+        attach(app.test_cli_runner(), slug, "report", write("report.pdf", PDF))
+        client = app.test_client()
+        assert [client.get(f"/c/{slug}/report").status_code for _ in range(31)] == expected
+
+
+def test_a_malformed_download_limit_refuses_to_start(make_app):
+    from widget_service.config import ConfigError
+
+    with pytest.raises(ConfigError, match="WIDGET_RATELIMIT_DOWNLOADS"):
+        make_app(RATELIMIT_DOWNLOADS="lots")

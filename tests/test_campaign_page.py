@@ -111,6 +111,35 @@ def test_an_attached_jpeg_replaces_the_generated_card(app, client, runner, campa
     assert client.get(f"/c/{campaign}/card.png").status_code == 404
 
 
+def jpeg_with_a_large_profile(size):
+    """A JPEG whose size comes after 200 kB of colour profile, far past the first bytes."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 90, 40)).save(out, "JPEG", icc_profile=b"\0" * 200_000)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "size", "content_type"),
+    [
+        (png_bytes((600, 315)), (600, 315), "image/png"),
+        (png_bytes((1910, 1000), kind="JPEG"), (1910, 1000), "image/jpeg"),
+        (jpeg_with_a_large_profile((1260, 630)), (1260, 630), "image/jpeg"),
+    ],
+)
+def test_the_page_declares_the_attached_images_real_size(client, runner, campaign, tmp_path, data, size, content_type):
+    path = tmp_path / "card"
+    path.write_bytes(data)
+    result = attach(runner, campaign, "image", str(path))
+    assert result.exit_code == 0, result.output
+    for lang in ("en", "ur"):
+        head = Head(page(client, campaign, f"?lang={lang}")[1])
+        declared = (head.one("og:image:width"), head.one("og:image:height"), head.one("og:image:type"))
+        assert declared == (str(size[0]), str(size[1]), content_type)
+        image_url = urlsplit(head.one("og:image"))
+        with Image.open(io.BytesIO(client.get(image_url.path).data)) as served:
+            assert served.size == size
+
+
 def test_the_page_shows_the_petition_the_count_and_embeds_the_widget_with_the_ref(client, widget, campaign):
     widget.sign(campaign)
     response, html = page(client, campaign, "?ref=ally~telegram")

@@ -10,6 +10,7 @@ address, no time of day, no row per reader.
 """
 import hashlib
 import io
+import warnings
 import zipfile
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
@@ -31,11 +32,17 @@ PDF, ZIP, PNG, JPEG = "application/pdf", "application/zip", "image/png", "image/
 ACCEPTED = {REPORT: (PDF,), KIT: (PDF, ZIP), IMAGE: (PNG, JPEG)}
 EXTENSIONS = {PDF: ".pdf", ZIP: ".zip", PNG: ".png", JPEG: ".jpg"}
 URL_MAX = 500
+# What share previews (Facebook, WhatsApp, X) show well: at least 600x315, 1.91:1 give or take 5%.
+IMAGE_MIN_SIZE, IMAGE_RATIO, IMAGE_RATIO_TOLERANCE = (600, 315), 1.91, 0.05
+# A PNG's size is in its first bytes, a JPEG's after its metadata: usually within these.
+IMAGE_HEADER_BYTES = 64 * 1024
 # How long a page may go on offering what was attached (or not) before: every widget view asks,
 # so the answer is kept per process rather than read from the database each time.
 OFFER_CACHE_SECONDS = 30
 
-FileInfo = namedtuple("FileInfo", "kind filename content_type size sha256")
+STORED = ("kind", "filename", "content_type", "size", "sha256")
+# ``width`` and ``height`` (pixels) are known for the image in ``offered_files`` only.
+FileInfo = namedtuple("FileInfo", STORED + ("width", "height"), defaults=(None, None))
 
 
 class AttachmentError(ValueError):
@@ -70,14 +77,35 @@ def _check_content(kind, data):
         except zipfile.BadZipFile:
             raise AttachmentError("the ZIP file is damaged") from None
     if kind == IMAGE:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise AttachmentError("the image is damaged") from None
+        _check_image(data)
     return kind_type
+
+
+def _check_image(data):
+    from PIL import Image
+
+    try:
+        # A header may claim any size: past Pillow's limit (a warning up to twice it, an error
+        # beyond) the image is refused before anything is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                size = image.size
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AttachmentError(
+            f"the image claims more than {Image.MAX_IMAGE_PIXELS:,} pixels, too many to read safely; "
+            "a share image is about 1200x630"
+        ) from None
+    except Exception:  # Pillow reports a bad file in many ways (OSError, SyntaxError, EOFError...)
+        raise AttachmentError("the image is damaged") from None
+    width, height = size
+    ratio = width / height
+    if width < IMAGE_MIN_SIZE[0] or height < IMAGE_MIN_SIZE[1] or abs(ratio / IMAGE_RATIO - 1) > IMAGE_RATIO_TOLERANCE:
+        raise AttachmentError(
+            f"the image is {width}x{height} pixels; a share image must be at least 600x315 and 1.91 times "
+            "as wide as it is tall, give or take 5% (1200x630 is best)"
+        )
 
 
 def _check_kind(kind):
@@ -119,8 +147,10 @@ def attach_url(campaign, kind, url):
     if kind not in LINKABLE:
         raise AttachmentError("only a report or a kit can be a link; upload the image as a file")
     parts = urlsplit(url or "")
-    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > URL_MAX or any(c.isspace() for c in url):
-        raise AttachmentError(f"the link must be a full http(s) URL of at most {URL_MAX} characters")
+    # https only: a reader sent from our https page to a plain http download could be handed
+    # anything by whoever sits on their network.
+    if parts.scheme != "https" or not parts.hostname or len(url) > URL_MAX or any(c.isspace() for c in url):
+        raise AttachmentError(f"the link must be a full https URL of at most {URL_MAX} characters")
     _delete_file(campaign, kind)
     setattr(campaign, f"{kind}_url", url)
     db.session.commit()
@@ -149,7 +179,7 @@ def _delete_file(campaign, kind):
 
 def stored_files(campaign_id):
     """``{kind: FileInfo}`` without the bytes, read now: for serving and the CLI."""
-    columns = [getattr(CampaignFile, name) for name in FileInfo._fields]
+    columns = [getattr(CampaignFile, name) for name in STORED]
     rows = db.session.execute(select(*columns).where(CampaignFile.campaign_id == campaign_id))
     return {row.kind: FileInfo(*row) for row in rows}
 
@@ -161,8 +191,30 @@ def offered_files(campaign_id):
     files = cache.get(campaign_id)
     if files is None:
         files = stored_files(campaign_id)
+        if IMAGE in files:  # the page declares its size
+            files[IMAGE] = files[IMAGE]._replace(**_image_size(campaign_id))
         cache.set(campaign_id, files, OFFER_CACHE_SECONDS)
     return files
+
+
+def _image_size(campaign_id):
+    """``{"width", "height"}`` of the stored image, read by Pillow from its first bytes (or, when
+    its size comes later, all of them); empty if it cannot be read."""
+    from PIL import Image
+
+    for column in (func.substr(CampaignFile.data, 1, IMAGE_HEADER_BYTES), CampaignFile.data):
+        header = db.session.scalar(
+            select(column).where(CampaignFile.campaign_id == campaign_id, CampaignFile.kind == IMAGE)
+        )
+        if header is None:  # removed since we looked
+            return {}
+        try:
+            with Image.open(io.BytesIO(header)) as image:
+                return dict(zip(("width", "height"), image.size))
+        except Exception:  # truncated before the size: read it all
+            if len(header) < IMAGE_HEADER_BYTES:
+                return {}
+    return {}
 
 
 def _forget(campaign_id):

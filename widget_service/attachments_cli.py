@@ -18,7 +18,7 @@ from .models import CampaignFile
 @click.option("--url", help="Link the report or kit to this address instead of storing a file.")
 @click.option("--remove", is_flag=True, help="Take the file or link away.")
 def attach_command(slug, kind, file, url, remove):
-    """Give SLUG its report (PDF), kit (PDF or ZIP) or share image (PNG or JPEG, 1200x630)."""
+    """Give SLUG its report (PDF), kit (PDF or ZIP) or share image (PNG or JPEG, 1.91:1, 1200x630 best)."""
     if sum(bool(x) for x in (file, url, remove)) != 1:
         raise click.UsageError("give exactly one of FILE, --url URL or --remove")
     campaign = _find(slug)

@@ -151,6 +151,8 @@ class DownloadCount(db.Model):
     kind = db.Column(db.String(16), primary_key=True)
     day = db.Column(db.Date, primary_key=True)
     count = db.Column(db.BigInteger, nullable=False, default=0)
+
+
 class Coordinator(db.Model):
     """A supporter offering to coordinate the campaign in a region (personal data: MSP only)."""
 
@@ -217,6 +219,8 @@ class Subscription(db.Model):
     @property
     def active(self):
         return self.unsubscribed_at is None
+
+
 class Donation(db.Model):
     """One paid gift, recorded from Stripe's webhook: no donor name, address or card data.
 

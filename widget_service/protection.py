@@ -150,6 +150,17 @@ def protected_form(kind):
     return mark
 
 
+def rate_limited(setting):
+    """Mark a view that is not a form (a download) for ``init_app`` to limit per client IP and
+    campaign by the limit in the config ``setting``."""
+
+    def mark(view):
+        view.msp_rate_limit = setting
+        return view
+
+    return mark
+
+
 def _limit(limiter, kind, view):
     """Wrap ``view`` in the per-IP and surge limits that every ``kind`` view shares."""
     def ip_limits():
@@ -289,7 +300,11 @@ def init_app(app):
     one process) would mix them.
     """
     config = app.config
-    for name in ("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE", "RATELIMIT_DONATE"):
+    limit_settings = (
+        "RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE", "RATELIMIT_DONATE",
+        "RATELIMIT_DOWNLOADS",
+    )
+    for name in limit_settings:
         try:
             if config[name] or name != "RATELIMIT_SURGE":
                 parse_many(config[name])
@@ -334,5 +349,9 @@ def init_app(app):
         kind = getattr(view, "msp_form_kind", None)
         if kind:
             app.view_functions[endpoint] = _limit(limiter, kind, view)
+        setting = getattr(view, "msp_rate_limit", None)
+        if setting:
+            limit = limiter.limit(lambda setting=setting: current_app.config[setting], key_func=client_campaign_key)
+            app.view_functions[endpoint] = limit(view)
     if not config["RATELIMIT_ENABLED"]:
         app.logger.warning("WIDGET_RATELIMIT_ENABLED is off: no form is rate limited")

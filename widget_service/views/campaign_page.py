@@ -2,11 +2,14 @@
 campaign's report and kit."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from .. import attachments, cards
 from ..campaigns import find_campaign
 from ..counting import current_count
+from ..errors import render_error
 from ..models import CampaignFile
+from ..protection import rate_limited
 from ..sharing import campaign_url, public_base
 from ..validation import clean_ref
 
@@ -23,16 +26,18 @@ IMAGE_EXTENSIONS = {"png": attachments.PNG, "jpg": attachments.JPEG}
 # a copy the reader's browser already has costs a 304.
 FILE_CACHE = "public, no-cache"
 IMAGE_CACHE = "public, max-age=86400"
+DOWNLOADS_LIMITED = _l("Too many downloads from your network just now. Please try again in a minute.")
 
 
 def share_image(campaign, files):
-    """``(extension, content_type, etag)`` of the campaign's share image among ``files``:
-    attached, else generated."""
+    """``(extension, content_type, etag, (width, height))`` of the campaign's share image among
+    ``files``: attached, else generated. The size is None when ``files`` does not know it."""
     stored = files.get(CampaignFile.IMAGE)
     if stored is not None:
         extension = "jpg" if stored.content_type == attachments.JPEG else "png"
-        return extension, stored.content_type, stored.sha256[:32]
-    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign))
+        size = (stored.width, stored.height) if stored.width else None
+        return extension, stored.content_type, stored.sha256[:32], size
+    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign)), (cards.WIDTH, cards.HEIGHT)
 
 
 @bp.get("/<slug>")
@@ -40,7 +45,7 @@ def show(slug):
     campaign = find_campaign(slug)
     lang = str(get_locale())
     ref = clean_ref(request.args.get("ref"))[0]
-    extension, image_type, image_etag = share_image(campaign, attachments.offered_files(campaign.id))
+    extension, image_type, image_etag, image_size = share_image(campaign, attachments.offered_files(campaign.id))
     image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12])
     html = render_template(
         "campaign.html",
@@ -59,6 +64,7 @@ def show(slug):
         alternates={other: campaign_url(slug, other) for other in campaign.languages},
         image_url=image_url,
         image_type=image_type,
+        image_size=image_size,
     )
     return html, 200, {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
 
@@ -68,7 +74,7 @@ def card(slug, extension):
     """The share image: what MSP attached, else a card drawn from the English title."""
     campaign = find_campaign(slug)
     files = attachments.stored_files(campaign.id)
-    _, content_type, etag = share_image(campaign, files)
+    _, content_type, etag, _ = share_image(campaign, files)
     if IMAGE_EXTENSIONS.get(extension) != content_type:
         abort(404)
     if etag in request.if_none_match:  # answered before reading any bytes
@@ -88,9 +94,11 @@ def card(slug, extension):
 
 
 @bp.get("/<slug>/<any(report, kit):kind>")
+@rate_limited("RATELIMIT_DOWNLOADS")
 def download(slug, kind):
     """The report (shown in the browser) or kit (saved), or a redirect to where it is linked.
-    Every GET that sends it, or sends the reader on, adds one to the day's count."""
+    Every GET that sends it, or sends the reader on, adds one to the day's count; the per-IP
+    limit keeps a loop of requests from inflating the count or loading the database."""
     campaign = find_campaign(slug)
     counted = request.method == "GET"
     stored = attachments.stored_files(campaign.id).get(kind)
@@ -117,6 +125,11 @@ def download(slug, kind):
     response.headers["Cache-Control"] = FILE_CACHE
     response.set_etag(stored.sha256)
     return response
+
+
+@bp.errorhandler(429)
+def downloads_limited(error):
+    return render_error(429, "rate_limited", str(DOWNLOADS_LIMITED))
 
 
 def _not_modified(etag, cache_control):

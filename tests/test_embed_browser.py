@@ -1,0 +1,92 @@
+"""What the loader gives each kind of widget, in a real Chromium on an ally's page at phone width:
+an accessible title of its own in the widget's language, and a starting height near what the
+widget then reports (so the page does not jump much when it does)."""
+import pytest
+
+from widget_service import demo_campaign
+from widget_service.donations import change_donate_settings
+from widget_service.extensions import db
+from widget_service.models import Campaign
+
+from . import stripe_server as stripe_loop
+from .browser import PARTNER, SLUG, open_host_page
+from .stripe_server import StripeServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 780}
+TITLES = {
+    "en": {
+        "petition": "Minority Support Pakistan petition",
+        "actions": "Minority Support Pakistan: take action",
+        "coordinator": "Minority Support Pakistan: become a coordinator",
+        "notify": "Minority Support Pakistan: get notified",
+        "donate": "Minority Support Pakistan: donate",
+    },
+    "ur": {
+        "petition": "مائنارٹی سپورٹ پاکستان کی پٹیشن",
+        "actions": "مائنارٹی سپورٹ پاکستان: مزید اقدامات",
+        "coordinator": "مائنارٹی سپورٹ پاکستان: کوآرڈینیٹر بنیں",
+        "notify": "مائنارٹی سپورٹ پاکستان: اطلاع پائیں",
+        "donate": "مائنارٹی سپورٹ پاکستان: عطیہ دیں",
+    },
+}
+KINDS = list(TITLES["en"])
+
+
+@pytest.fixture
+def stripe_api():
+    server = StripeServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_config(stripe_api):
+    """Donations through the (loopback) Stripe, so the donate widget is the one donors see."""
+    return {
+        "STRIPE_SECRET_KEY": stripe_loop.SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": stripe_loop.WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_api.url,
+        "STRIPE_CHECKOUT_ORIGIN": stripe_api.url,
+    }
+
+
+def snippet(kind, lang, extra=""):
+    return (
+        f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="{kind}" data-lang="{lang}" '
+        f'data-partner="{PARTNER}"{extra}></div>'
+    )
+
+
+def host_page(live_service, lang, snippets):
+    return (
+        f'<!doctype html><html lang="{lang}"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Act</title><body>{''.join(snippets)}<script async src=\"{live_service.url}/embed.js\"></script></body></html>"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the loader does not depend on it
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_each_kind_has_its_own_title_and_a_starting_height_near_its_own(new_context, host_site, live_service, lang):
+    with live_service.app.app_context():
+        campaign = db.session.scalar(db.select(Campaign).filter_by(slug=SLUG))
+        change_donate_settings(campaign, **demo_campaign.DONATE)
+    page = new_context(viewport=PHONE).new_page()
+    widgets = open_host_page(page, host_site.add(f"/all-{lang}", host_page(live_service, lang, [snippet(kind, lang) for kind in KINDS])), live_service.url, 5)
+    titles = [widget.iframe.get_attribute("title") for widget in widgets]
+    assert titles == [TITLES[lang][kind] for kind in KINDS]
+    starting = [int(widget.iframe.get_attribute("height")) for widget in widgets]
+    fitted = [widget.wait_until_fitted() for widget in widgets]
+    for kind, start, height in zip(KINDS, starting, fitted):
+        assert abs(height - start) <= start / 4, f"{kind}: starts at {start}px, needs {height}px at 360px in {lang}"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_snippets_title_and_height_win_and_an_unknown_kind_is_named_like_the_petition(page, host_site, live_service):
+    html = host_page(live_service, "ur", [snippet("donate", "ur", ' data-title="Give to MSP" data-height="700"'), snippet("mystery", "ur")])
+    widgets = open_host_page(page, host_site.add("/own", html), live_service.url, 2)
+    assert widgets[0].iframe.get_attribute("title") == "Give to MSP"
+    assert widgets[0].iframe.get_attribute("height") == "700"
+    assert widgets[1].iframe.get_attribute("title") == TITLES["ur"]["petition"]
+    assert widgets[1].iframe.get_attribute("height") == "1100"
