@@ -1,5 +1,5 @@
-"""An allied organisation's website that embeds the petition widget (and, on /donate, the donate
-widget), on another site than the service.
+"""An allied organisation's website that embeds the petition widget (on /donate the donate widget,
+on /act the take-action, coordinator and notify-me widgets), on another site than the service.
 
     python demo/allied_site.py --port 5001 --service http://127.0.0.1:5000
 
@@ -115,15 +115,23 @@ def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
 """
 
 
-DONATE_TEXTS = {
-    "en": {"title": "Support Minority Support Pakistan", "intro": "Your gift funds MSP's work for the Hazara of Quetta."},
-    "ur": {"title": "مائنارٹی سپورٹ پاکستان کی مدد کریں", "intro": "آپ کا عطیہ کوئٹہ کے ہزارہ کے لیے ایم ایس پی کے کام میں مدد دیتا ہے۔"},
+WIDGET_PAGE_TEXTS = {
+    "donate": {
+        "en": {"title": "Support Minority Support Pakistan", "intro": "Your gift funds MSP's work for the Hazara of Quetta."},
+        "ur": {"title": "مائنارٹی سپورٹ پاکستان کی مدد کریں", "intro": "آپ کا عطیہ کوئٹہ کے ہزارہ کے لیے ایم ایس پی کے کام میں مدد دیتا ہے۔"},
+    },
+    "act": {
+        "en": {"title": "Get involved", "intro": "Share the petition, coordinate the campaign in your region, or hear of the next action."},
+        "ur": {"title": "شامل ہوں", "intro": "پٹیشن آگے بھیجیں، اپنے علاقے میں مہم کو آرگنائز کریں، یا اگلے اقدام کی خبر پائیں۔"},
+    },
 }
+PAGE_WIDGETS = {"donate": ("donate",), "act": ("actions", "coordinator", "notify")}
 
 
-def donate_page(service_url, lang, campaign="hazara-quetta"):
-    """The ally's donation page in ``lang``, embedding the donate widget."""
-    t, d = TEXTS[lang], DONATE_TEXTS[lang]
+def widget_page(service_url, lang, name, campaign="hazara-quetta"):
+    """One of the ally's other pages (``name``: "donate" or "act") in ``lang``, embedding its widgets."""
+    t, d = TEXTS[lang], WIDGET_PAGE_TEXTS[name][lang]
+    snippets = "\n".join(snippet(service_url, lang, campaign, widget=widget) for widget in PAGE_WIDGETS[name])
     return f"""<!doctype html>
 <html lang="{lang}" dir="{t['dir']}">
 <head>
@@ -137,7 +145,7 @@ def donate_page(service_url, lang, campaign="hazara-quetta"):
 <main>
 <h1>{d['title']}</h1>
 <p>{d['intro']}</p>
-{snippet(service_url, lang, campaign, widget="donate")}
+{snippets}
 </main>
 <footer>{t['footer']}</footer>
 </body>
@@ -170,7 +178,10 @@ def make_server(host, port, service_url, campaign="hazara-quetta", pages=None, q
     server.quiet = quiet
     server.routes = {
         "/": page(service_url, "en", campaign), "/ur": page(service_url, "ur", campaign),
-        "/donate": donate_page(service_url, "en", campaign), "/ur/donate": donate_page(service_url, "ur", campaign),
+        **{
+            f"{prefix}/{name}": widget_page(service_url, lang, name, campaign)
+            for name in PAGE_WIDGETS for prefix, lang in (("", "en"), ("/ur", "ur"))
+        },
     }
     server.routes.update(pages or {})
     return server
