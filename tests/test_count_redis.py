@@ -57,7 +57,10 @@ def rows(app, campaign_id):
 
 
 def live_sum(client, key):
-    return sum(int(value) for value in client.hvals(key))
+    """The live count as the sum script reads it: the newest generation's fields."""
+    fields = [tuple(int(part) for part in value.split(b":")) for value in client.hvals(key)]
+    newest = max(generation for generation, _ in fields)
+    return sum(value for generation, value in fields if generation == newest)
 
 
 def test_instances_share_one_live_count(make_app, redis_url, prefix):
@@ -179,8 +182,8 @@ def test_a_lost_report_is_made_good_by_the_next_rebuild(live):
     for _ in range(3):
         app.test_client().post(f"/api/v1/campaigns/{slug}/signatures", json=signature())
     app.test_client().get(f"/api/v1/campaigns/{slug}/count")
-    shard = next(field for field, value in client.hgetall(key).items() if int(value) > 0)
-    client.hset(key, shard, 0)  # as if that shard's report had been lost to a Redis error
+    shard = next(field for field, value in client.hgetall(key).items() if value != b"0:0")
+    client.hset(key, shard, "0:0")  # as if that shard's report had been lost to a Redis error
     assert app.test_client().get(f"/api/v1/campaigns/{slug}/count").get_json()["signatures"] < 3
     client.delete(key)  # what the hash's expiry does
     assert app.test_client().get(f"/api/v1/campaigns/{slug}/count").get_json()["signatures"] == 3
@@ -196,6 +199,31 @@ def test_reconcile_puts_a_recount_in_the_live_count_at_once(live, make_app):
         db.session.commit()
         counting.reconcile(find_campaign(slug).id)
     assert app.test_client().get(f"/api/v1/campaigns/{slug}/count").get_json()["signatures"] == 2
+
+
+def test_a_recount_racing_a_rebuild_and_a_late_report_brings_no_old_value_back(live):
+    """``reconcile`` lowers shards; values read before it must not raise them again."""
+    app, slug, campaign_id, client, key = live
+    for _ in range(6):
+        app.test_client().post(f"/api/v1/campaigns/{slug}/signatures", json=signature())
+    with app.app_context():
+        redis = counting.get_redis()
+        late = counting.add_to_count(campaign_id)  # a signer whose report is still on its way
+        db.session.commit()
+        stale_read = counting.shards_from_sql(campaign_id)  # a rebuild that read before the recount
+        db.session.delete(db.session.scalars(select(Signature)).first())  # at its signer's request
+        db.session.commit()
+        before, after = counting.reconcile(campaign_id)
+        assert (before, after) == (7, 5), "6 signed, one deleted; the late shard add has no signature"
+        assert live_sum(client, key) == 5
+        counting.merge_shards(redis, campaign_id, stale_read, first_pass=True)  # the stale rebuild lands
+        counting.counted(campaign_id, *late)  # and the late report
+        assert live_sum(client, key) == 5 == counting.current_count(campaign_id) == counting.count_from_sql(campaign_id)
+        again = counting.add_to_count(campaign_id)  # signing goes on in the new generation
+        db.session.commit()
+        counting.counted(campaign_id, *again)
+        assert live_sum(client, key) == 6 == counting.count_from_sql(campaign_id)
+        assert counting.reconcile(campaign_id) == (6, 5), "that add had no signature either"
 
 
 def test_signing_and_counting_work_when_redis_is_unreachable(make_app):

@@ -23,10 +23,17 @@ exact:
   the second read: the second pass has it. A signer reporting after the first merge raises the
   hash itself. Either way nothing is lost, and nothing is doubled because merging is a maximum,
   not a sum. Readers that find the lock taken read SQL meanwhile.
-- A shard's value only ever grows, so a report lost to a Redis error is made good by the next
-  signature on that shard. The hash also expires ``REBUILD_SECONDS`` after it was built, so a
-  lost report, or a recount by ``reconcile`` (the one thing that lowers shards), is in the live
-  count within that time at the latest.
+- Raising only works while shard values only grow, and ``reconcile`` may lower them (a
+  signature deleted by hand). So every shard value carries the shards' generation, which a
+  recount raises in the same transaction: fields hold ``generation:value``, "higher" means a
+  later generation, or the same one and a larger value, and the sum counts the newest
+  generation only. A report or a rebuild that read the shards before a recount carries the old
+  generation and can no longer raise anything, so a recount racing a rebuild or a late report
+  cannot bring old values back (and double the count). ``reconcile`` merges the recount into
+  the live hash itself, in two passes, once it commits.
+- A shard's value only ever grows within a generation, so a report lost to a Redis error is
+  made good by the next signature on that shard. The hash also expires ``REBUILD_SECONDS`` after
+  it was built, so a lost report is in the live count within that time at the latest.
 - Each process keeps the count it read for ``LOCAL_SECONDS_WITH_REDIS`` (a hot count costs no
   round trip); a signature clears its own process's copy.
 
@@ -54,29 +61,44 @@ LOCAL_SECONDS_WITH_REDIS = 1
 REBUILD_SECONDS = 60
 REBUILD_LOCK_MILLISECONDS = 5000
 
-# Raise one shard's field to a reported value; nothing when the hash is missing.
-RAISE_SHARD = """
+# Fields hold "generation:value". NEWER tells whether (generation, value) in ARGV beats a field's.
+NEWER = """
+local function newer(old, generation, value)
+  if not old then return true end
+  local g, v = string.match(old, '^(%d+):(%d+)$')
+  g, v = tonumber(g or '-1'), tonumber(v or '-1')
+  return generation > g or (generation == g and value > v)
+end
+"""
+# Raise one shard's field to a reported (generation, value); nothing when the hash is missing.
+RAISE_SHARD = NEWER + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
-if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if newer(redis.call('HGET', KEYS[1], ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
+end
 return 1
 """
-# Merge SQL's shard values (ARGV[2..]: shard, value pairs) by maximum, creating the hash; the
-# first pass of a rebuild also sets the hash's lifetime (ARGV[1] seconds; 0: leave it).
-MERGE_SHARDS = """
-for i = 2, #ARGV, 2 do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '-1')
-  if tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+# Merge SQL's shards (ARGV[2..]: shard, generation, value triples) the same way, creating the
+# hash; the first pass of a rebuild also sets the hash's lifetime (ARGV[1] seconds; 0: leave it).
+MERGE_SHARDS = NEWER + """
+for i = 2, #ARGV, 3 do
+  if newer(redis.call('HGET', KEYS[1], ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ':' .. ARGV[i + 2])
+  end
 end
 if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
 return 1
 """
-# The live count: the sum of the fields, or nil when the hash is missing.
+# The live count: the sum of the newest generation's fields, or nil when the hash is missing.
 SUM_SHARDS = """
 local values = redis.call('HVALS', KEYS[1])
 if #values == 0 then return false end
-local total = 0
-for _, value in ipairs(values) do total = total + tonumber(value) end
+local newest, total = -1, 0
+for _, field in ipairs(values) do
+  local g, v = string.match(field, '^(%d+):(%d+)$')
+  g, v = tonumber(g or '-1'), tonumber(v or '0')
+  if g > newest then newest, total = g, v elseif g == newest then total = total + v end
+end
 return total
 """
 
@@ -110,11 +132,13 @@ def _insert():
 def add_to_count(campaign_id, amount=1):
     """Add to a random shard inside the caller's transaction (an upsert, so no row is missing).
 
-    Returns ``(shard, value)``, the shard's new value, for ``counted`` once the caller commits.
+    Returns ``(shard, generation, value)``, the shard's new value, for ``counted`` once the
+    caller commits.
     """
     shard = random.randrange(CounterShard.SHARDS)
     values = {"campaign_id": campaign_id, "shard": shard, "count": amount}
-    return shard, db.session.execute(_add_statement(), values).scalar_one()
+    generation, value = db.session.execute(_add_statement(), values).one()
+    return shard, generation, value
 
 
 _statements = {}
@@ -129,32 +153,34 @@ def _add_statement():
         _statements[dialect] = statement.on_conflict_do_update(
             index_elements=[table.c.campaign_id, table.c.shard],
             set_={"count": table.c.count + statement.excluded.count},
-        ).returning(table.c.count)
+        ).returning(table.c.generation, table.c.count)
     return _statements[dialect]
 
 
-def counted(campaign_id, shard, value):
+def counted(campaign_id, shard, generation, value):
     """After the commit that set ``shard`` to ``value``: report it to the live count."""
     _local_cache().pop(campaign_id)
     redis = get_redis()
     if redis is None:
         return
     try:
-        _script("raise")(keys=[_live_key(campaign_id)], args=[shard, value])
+        _script("raise")(keys=[_live_key(campaign_id)], args=[shard, generation, value])
     except redis_errors as error:
         # The next signature on this shard, or the next rebuild, makes this one good.
         log.warning("could not report a signature to the live count: %s", error)
 
 
 def shards_from_sql(campaign_id):
-    """Every shard's value, missing rows as 0, read in a transaction of its own: it sees every
-    commit made before it, and leaves the caller's session alone."""
-    values = dict.fromkeys(range(CounterShard.SHARDS), 0)
+    """Every shard's ``(generation, value)``, missing rows as 0 (rows are missing only before a
+    campaign's first recount), read in a transaction of its own: it sees every commit made
+    before it, and leaves the caller's session alone."""
     with db.engine.connect() as connection:
         rows = connection.execute(
-            select(CounterShard.shard, CounterShard.count).where(CounterShard.campaign_id == campaign_id)
-        )
-        values.update({shard: count for shard, count in rows})
+            select(CounterShard.shard, CounterShard.generation, CounterShard.count)
+            .where(CounterShard.campaign_id == campaign_id)
+        ).all()
+    values = dict.fromkeys(range(CounterShard.SHARDS), (0, 0))
+    values.update({shard: (generation, count) for shard, generation, count in rows})
     return values
 
 
@@ -167,9 +193,9 @@ def count_from_sql(campaign_id):
 
 def merge_shards(redis, campaign_id, shards, first_pass):
     """Merge shard values read from SQL into the live hash, creating it."""
-    pairs = [item for shard, value in shards.items() for item in (shard, value)]
+    triples = [item for shard, (generation, value) in shards.items() for item in (shard, generation, value)]
     lifetime = REBUILD_SECONDS if first_pass else 0
-    _script("merge")(keys=[_live_key(campaign_id)], args=[lifetime, *pairs], client=redis)
+    _script("merge")(keys=[_live_key(campaign_id)], args=[lifetime, *triples], client=redis)
 
 
 def _rebuild(redis, campaign_id):
@@ -215,24 +241,16 @@ def current_count(campaign_id):
     return value
 
 
-def forget_live_count(campaign_id):
-    """Drop the live hash and this process's copy: the next read rebuilds from SQL."""
-    _local_cache().pop(campaign_id)
-    redis = get_redis()
-    if redis is not None:
-        try:
-            redis.delete(_live_key(campaign_id))
-        except redis_errors as error:
-            log.warning("could not drop the live count in Redis: %s", error)
-
-
 def reconcile(campaign_id):
     """Recount a campaign's shards from its counted signatures; returns ``(before, after)``.
 
     Safe while people sign. Every shard row is made to exist first, so a signer only ever
     updates rows; then the rows are locked (PostgreSQL: ``FOR UPDATE``; SQLite: the write
     lock), which makes every signer that has not yet added to a shard wait until the recount
-    commits, so each signature is in the recount or adds itself after it, never both.
+    commits, so each signature is in the recount or adds itself after it, never both. A recount
+    that changes the total starts a new generation of shard values (see the module's
+    docstring) and merges it into the live count once committed; one that finds no drift
+    changes nothing.
     """
     rows = [{"campaign_id": campaign_id, "shard": n, "count": 0} for n in range(CounterShard.SHARDS)]
     db.session.execute(_insert()(CounterShard).values(rows).on_conflict_do_nothing())
@@ -248,8 +266,19 @@ def reconcile(campaign_id):
         .select_from(Signature)
         .where(Signature.campaign_id == campaign_id, Signature.state.in_(Signature.COUNTED_STATES))
     )
-    db.session.execute(update(CounterShard).where(shards).values(count=0))
+    if before == after:
+        db.session.rollback()  # no drift: leave the shards, and the live count, as they are
+        return before, after
+    next_generation = CounterShard.generation + 1
+    db.session.execute(update(CounterShard).where(shards).values(count=0, generation=next_generation))
     db.session.execute(update(CounterShard).where(shards, CounterShard.shard == 0).values(count=after))
     db.session.commit()
-    forget_live_count(campaign_id)
+    _local_cache().pop(campaign_id)
+    redis = get_redis()
+    if redis is not None:
+        try:  # two passes, as in a rebuild: signers reporting meanwhile are merged either way
+            merge_shards(redis, campaign_id, shards_from_sql(campaign_id), first_pass=True)
+            merge_shards(redis, campaign_id, shards_from_sql(campaign_id), first_pass=False)
+        except redis_errors as error:
+            log.warning("recount not in the live count until it is rebuilt: %s", error)
     return before, after

@@ -119,6 +119,9 @@ class CounterShard(db.Model):
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     shard = db.Column(db.SmallInteger, primary_key=True, autoincrement=False)
     count = db.Column(db.BigInteger, nullable=False, default=0)
+    # Raised by every recount that changes the shards (``counting.reconcile``): the live count in
+    # Redis only ever takes values of the newest generation.
+    generation = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
 
 class CampaignFile(db.Model):
