@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 
 from .counting import current_count
@@ -57,11 +58,22 @@ def campaign_ref(slug):
 
 
 @event.listens_for(Campaign, "after_update")
-def _forget_changed_ref(mapper, connection, campaign):
-    """A campaign changed in this process (closed, switched, its goal set) is read afresh here
-    at once; other processes see the change within ``WIDGET_COUNT_CACHE_SECONDS``."""
-    if current_app:
-        current_app.extensions["msp_campaign_refs"].pop(campaign.slug)
+def _note_changed_ref(mapper, connection, campaign):
+    """A campaign changed in this process (closed, switched, its goal set): noted during the
+    flush, dropped from this process's snapshots once the change commits (dropping it now would
+    let another thread cache the old row again before the commit)."""
+    session = object_session(campaign)
+    if session is not None:
+        session.info.setdefault("msp_changed_campaigns", set()).add(campaign.slug)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_refs(session):
+    """Other processes see the change within ``WIDGET_COUNT_CACHE_SECONDS``."""
+    changed = session.info.pop("msp_changed_campaigns", ())
+    if changed and current_app:
+        for slug in changed:
+            current_app.extensions["msp_campaign_refs"].pop(slug)
 
 
 def create_campaign(slug, goal, texts, default_lang="en", **fields):
