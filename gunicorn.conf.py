@@ -1,5 +1,8 @@
 """gunicorn settings used by `make run` and the documented deployment."""
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 # The app is CPU-bound Python: processes use the cores, a few threads per process cover the
@@ -12,6 +15,21 @@ timeout = 30
 accesslog = "-"
 # No client address (%(h)s) and no query strings beyond the path: signers' IPs stay out of logs.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class PrivateLogger(Logger):
+    """The access log without the secret part of a path: an unsubscribe link's token is the key
+    to a subscription (it unsubscribes and subscribes again), so it stays out of the logs."""
+
+    SECRET_PATHS = re.compile(r"^/unsubscribe/[^/]+")
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = self.SECRET_PATHS.sub("/unsubscribe/…", atoms["U"])
+        return atoms
+
+
+logger_class = PrivateLogger
 # gunicorn 24+ opens a control socket at one fixed path per user; several instances on one
 # machine (the tests, the benchmark) would fight over it, and nothing here uses it.
 control_socket_disable = True

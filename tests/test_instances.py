@@ -26,10 +26,10 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 class Instance:
     """One gunicorn instance of the service (one worker, four threads) on a free port."""
 
-    def __init__(self, env):
+    def __init__(self, env, access_log="/dev/null"):
         self.url = f"http://127.0.0.1:{services.free_port()}"
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", str(access_log), "wsgi:app"],
             cwd=ROOT,
             env={**os.environ, **env, "GUNICORN_BIND": self.url[7:], "WEB_CONCURRENCY": "1"},
             stdout=subprocess.DEVNULL,
@@ -73,8 +73,8 @@ def cluster(database_url, make_app):
     }
     instances = []
 
-    def start(n, **env):
-        instances.extend(Instance({**base_env, **env}) for _ in range(n))
+    def start(n, access_log="/dev/null", **env):
+        instances.extend(Instance({**base_env, **env}, access_log) for _ in range(n))
         return instances[-n:]
 
     def rows():
@@ -214,3 +214,17 @@ def test_redis_flushed_again_and_again_mid_signing_loses_nothing(cluster, own_re
     assert cluster.rows() == 160
     time.sleep(4.5)  # a sum rebuilt just before the last commits lives at most the cache period (+1 s)
     assert count(first.url) == count(second.url) == 160
+
+
+def test_the_access_log_holds_no_client_address_and_no_unsubscribe_token(cluster, tmp_path):
+    log = tmp_path / "access.log"
+    [instance] = cluster.start(1, access_log=log)
+    assert sign(instance.url, 7, requests.Session()) == 202
+    token = "WzEsImFiY2RlZiJd.c2VjcmV0LXNpZ25hdHVyZQ"
+    assert requests.get(f"{instance.url}/unsubscribe/{token}?lang=ur", timeout=5).status_code in (400, 404)
+    instance.stop()
+    lines = log.read_text().splitlines()
+    assert any('"POST /api/v1/campaigns/shared/signatures" 202' in line for line in lines), lines
+    assert any('"GET /unsubscribe/…" 40' in line for line in lines), lines
+    text = "\n".join(lines)
+    assert token not in text and "lang=ur" not in text and "10.1.0.7" not in text and "127.0.0.1" not in text
