@@ -18,14 +18,14 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 class PrivateLogger(Logger):
-    """The access log without the secret part of a path: an unsubscribe link's token is the key
-    to a subscription (it unsubscribes and subscribes again), so it stays out of the logs."""
+    """The access log without the secret part of a path: an unsubscribe or confirmation link's
+    token is the key to a subscription, so it stays out of the logs."""
 
-    SECRET_PATHS = re.compile(r"^/unsubscribe/[^/]+")
+    SECRET_PATHS = re.compile(r"^/(unsubscribe|confirm)/[^/]+")
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = self.SECRET_PATHS.sub("/unsubscribe/…", atoms["U"])
+        atoms["U"] = self.SECRET_PATHS.sub(r"/\1/…", atoms["U"])
         return atoms
 
 

@@ -222,9 +222,11 @@ def test_the_access_log_holds_no_client_address_and_no_unsubscribe_token(cluster
     assert sign(instance.url, 7, requests.Session()) == 202
     token = "WzEsImFiY2RlZiJd.c2VjcmV0LXNpZ25hdHVyZQ"
     assert requests.get(f"{instance.url}/unsubscribe/{token}?lang=ur", timeout=5).status_code in (400, 404)
+    assert requests.get(f"{instance.url}/confirm/{token}", timeout=5).status_code in (400, 404)
     instance.stop()
     lines = log.read_text().splitlines()
     assert any('"POST /api/v1/campaigns/shared/signatures" 202' in line for line in lines), lines
     assert any('"GET /unsubscribe/…" 40' in line for line in lines), lines
+    assert any('"GET /confirm/…" 40' in line for line in lines), lines
     text = "\n".join(lines)
     assert token not in text and "lang=ur" not in text and "10.1.0.7" not in text and "127.0.0.1" not in text

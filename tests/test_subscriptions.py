@@ -45,10 +45,23 @@ def export(runner, slug, *options):
     return list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
 
 
+def exported(runner, slug, email):
+    """``email``'s row in an export, confirmed or not."""
+    rows = export(runner, slug, "--all") + export(runner, slug, "--all", "--unconfirmed")
+    [row] = [row for row in rows if row["email"] == email]
+    return row
+
+
 def unsubscribe_path(runner, slug, email):
-    [row] = [row for row in export(runner, slug, "--all") if row["email"] == email]
+    row = exported(runner, slug, email)
     assert row["unsubscribe_url"].startswith(PUBLIC_URL + "/unsubscribe/")
     return row["unsubscribe_url"][len(PUBLIC_URL):]
+
+
+def confirm_everyone(runner, client, slug):
+    """Every mailbox follows its confirmation link and presses the button."""
+    for row in export(runner, slug, "--unconfirmed"):
+        assert client.post(row["confirm_url"][len(PUBLIC_URL):]).status_code == 200
 
 
 # --- subscribing ----------------------------------------------------------------------------
@@ -323,6 +336,7 @@ def test_export_lists_active_subscriptions_with_list_unsubscribe_values(app, cli
     client.post(API.format(campaign), json={"email": "-a@example.org", "name": "=cmd|' /C calc'!A0", "email_lang": "ur"})
     widget.sign(campaign, name="علی رضا", email="b@example.org", opt_in=True, lang="ur")
     client.post(API.format(campaign), json={"email": "gone@example.org"})
+    confirm_everyone(runner, client, campaign)
     client.post(unsubscribe_path(runner, campaign, "gone@example.org"))
     out = tmp_path / "subscribers.csv"
     result = runner.invoke(args=["subscribers", "export", campaign, "-o", str(out)])
@@ -339,6 +353,27 @@ def test_export_lists_active_subscriptions_with_list_unsubscribe_values(app, cli
     everyone = export(runner, campaign, "--all")
     assert [r["email"] for r in everyone] == ["'-a@example.org", "b@example.org", "gone@example.org"]
     assert everyone[2]["unsubscribed_at"]
+
+
+def test_nobody_is_emailed_but_to_confirm_until_they_confirm(app, client, widget, runner, campaign):
+    client.post(API.format(campaign), json={"email": "stranger@example.org", "email_lang": "ur"})
+    widget.sign(campaign, email="signer@example.org", opt_in=True)
+    assert export(runner, campaign) == [], "typed into a form by anybody: not a mailing list yet"
+    waiting = export(runner, campaign, "--unconfirmed")
+    assert [r["email"] for r in waiting] == ["stranger@example.org", "signer@example.org"]
+    link = waiting[0]["confirm_url"]
+    assert link.startswith(PUBLIC_URL + "/confirm/") and waiting[0]["confirmed_at"] == ""
+    path = link[len(PUBLIC_URL):]
+    for _ in range(2):  # a mail scanner, a link preview: looking confirms nothing
+        page = client.get(path).data.decode()
+        assert '<html lang="ur" dir="rtl">' in page and "جی ہاں، مجھے ای میل کریں</button>" in page
+    assert export(runner, campaign) == []
+    done = client.post(path + "?lang=en")
+    assert done.status_code == 200 and "your subscription is confirmed" in done.data.decode()
+    assert [r["email"] for r in export(runner, campaign)] == ["stranger@example.org"]
+    assert [r["email"] for r in export(runner, campaign, "--unconfirmed")] == ["signer@example.org"]
+    assert client.post(path).status_code == 200 and len(export(runner, campaign)) == 1, "again is harmless"
+    assert client.post("/confirm/garbled").status_code == 400 and len(export(runner, campaign)) == 1
 
 
 def test_export_needs_the_public_url_and_a_campaign(make_app):

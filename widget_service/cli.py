@@ -193,14 +193,15 @@ def export_coordinators_command(slug, output):
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: standard output).")
 @click.option("--all", "include_unsubscribed", is_flag=True, help="Include those who unsubscribed (never email them).")
-def export_subscribers_command(slug, output, include_unsubscribed):
-    """Write SLUG's subscribers as CSV, each with the unsubscribe link every email to them must carry."""
+@click.option("--unconfirmed", is_flag=True, help="Those still to confirm: send them only the email asking to confirm.")
+def export_subscribers_command(slug, output, include_unsubscribed, unconfirmed):
+    """Write SLUG's confirmed subscribers as CSV, each with the unsubscribe link every email to them must carry."""
     base_url = current_app.config["PUBLIC_URL"]
     if not base_url:
         raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the unsubscribe links are built on it")
     campaign = _find(slug)
     with output_stream(output) as stream:
-        for line in export_subscribers(campaign.id, base_url, include_unsubscribed):
+        for line in export_subscribers(campaign.id, base_url, include_unsubscribed, unconfirmed):
             stream.write(line)
 
 

@@ -103,23 +103,24 @@ def export_coordinators(campaign_id):
 
 
 SUBSCRIBER_COLUMNS = (
-    "email", "name", "lang", "source", "created_at", "subscribed_at", "unsubscribed_at", "unsubscribe_url",
-    "list_unsubscribe",
+    "email", "name", "lang", "source", "created_at", "subscribed_at", "confirmed_at", "unsubscribed_at",
+    "unsubscribe_url", "list_unsubscribe", "confirm_url",
 )
 
 
-def export_subscribers(campaign_id, base_url, include_unsubscribed=False):
-    """A campaign's subscriptions (active ones unless asked), each with its unsubscribe URL
-    and the value of the ``List-Unsubscribe`` header for emails to it (RFC 2369; send it with
-    ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``, RFC 8058)."""
-    from .subscriptions import subscriptions_of, unsubscribe_url
+def export_subscribers(campaign_id, base_url, include_unsubscribed=False, unconfirmed=False):
+    """A campaign's confirmed subscriptions (or, ``unconfirmed``, those to ask to confirm; active
+    ones unless asked), each with its unsubscribe URL, the value of the ``List-Unsubscribe``
+    header for emails to it (RFC 2369; send it with ``List-Unsubscribe-Post:
+    List-Unsubscribe=One-Click``, RFC 8058) and its confirmation URL."""
+    from .subscriptions import confirm_url, subscriptions_of, unsubscribe_url
 
     def rows():
-        for row in subscriptions_of(campaign_id, include_unsubscribed):
+        for row in subscriptions_of(campaign_id, include_unsubscribed, unconfirmed):
             url = unsubscribe_url(row, base_url)
             yield [
-                row.email, row.name, row.lang, row.source, row.created_at, row.subscribed_at, row.unsubscribed_at,
-                url, f"<{url}>",
+                row.email, row.name, row.lang, row.source, row.created_at, row.subscribed_at, row.confirmed_at,
+                row.unsubscribed_at, url, f"<{url}>", confirm_url(row, base_url),
             ]
 
     return csv_lines(SUBSCRIBER_COLUMNS, rows())

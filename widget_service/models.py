@@ -211,6 +211,9 @@ class Subscription(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     subscribed_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # the latest opt-in
     unsubscribed_at = db.Column(db.DateTime, nullable=True)  # set: no more emails
+    # Set when the mailbox's owner followed the confirmation link: anybody can type anybody's
+    # address into a form, so nothing but a confirmation email goes to an unconfirmed one.
+    confirmed_at = db.Column(db.DateTime, nullable=True)
 
     campaign = db.relationship("Campaign")
 

@@ -8,11 +8,16 @@ unsubscribe (emails arriving again can expose someone, for this cause). Re-subsc
 the holder of the link: the page an unsubscribe link opens offers "subscribe again". Every
 email MSP sends carries that link, with a signed token naming the subscription
 (``unsubscribe_url``); the token never expires, so a link in an old email still works.
+
+For the same reason a subscription starts unconfirmed (double opt-in): the only email an
+unconfirmed address may get is one asking to confirm, with ``confirm_url`` (the same token),
+whose page confirms with a button. ``flask subscribers export`` lists confirmed subscriptions
+unless asked for the unconfirmed ones.
 """
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
@@ -104,6 +109,21 @@ def unsubscribe_url(subscription, base_url):
     return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(subscription)}"
 
 
+def confirm_url(subscription, base_url):
+    return f"{base_url.rstrip('/')}/confirm/{unsubscribe_token(subscription)}"
+
+
+def confirm(subscription):
+    """The mailbox's owner wants the emails; confirming twice changes nothing."""
+    db.session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id, Subscription.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+    )
+    db.session.commit()
+    db.session.refresh(subscription)
+
+
 def find_subscription(token):
     """The subscription a token names; ``BrokenUnsubscribeLink`` or ``UnknownSubscription``."""
     try:
@@ -125,7 +145,7 @@ def resubscribe(subscription):
     db.session.execute(
         update(Subscription)
         .where(Subscription.id == subscription.id, Subscription.unsubscribed_at.is_not(None))
-        .values(unsubscribed_at=None, subscribed_at=utcnow())
+        .values(unsubscribed_at=None, subscribed_at=utcnow(), confirmed_at=func.coalesce(Subscription.confirmed_at, utcnow()))
     )
     db.session.commit()
     db.session.refresh(subscription)
@@ -142,9 +162,11 @@ def unsubscribe(subscription):
     db.session.refresh(subscription)
 
 
-def subscriptions_of(campaign_id, include_unsubscribed=False):
-    """A campaign's subscriptions in the order they came, streamed in batches."""
+def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False):
+    """A campaign's subscriptions in the order they came, streamed in batches: the confirmed
+    ones, or (``unconfirmed``) those still to be asked to confirm."""
     query = select(Subscription).where(Subscription.campaign_id == campaign_id).order_by(Subscription.id)
+    query = query.where(Subscription.confirmed_at.is_(None) if unconfirmed else Subscription.confirmed_at.is_not(None))
     if not include_unsubscribed:
         query = query.where(Subscription.unsubscribed_at.is_(None))
     return db.session.scalars(query.execution_options(yield_per=1000))

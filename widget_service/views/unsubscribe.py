@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from .. import captcha
 from ..errors import WidgetError
-from ..subscriptions import find_subscription, resubscribe, unsubscribe
+from ..subscriptions import confirm as confirm_subscription, find_subscription, resubscribe, unsubscribe
 from ..validation import LANGUAGES
 
 bp = Blueprint("unsubscribe", __name__)
@@ -61,7 +61,7 @@ def subscription_page(subscription, **context):
     campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
     return page(
         "unsubscribe.html", lang=subscription.lang, email=masked(subscription.email), title=campaign_text.title,
-        done=not subscription.active, **context,
+        done=not subscription.active, subscription_confirmed=subscription.confirmed_at is not None, **context,
     )
 
 
@@ -71,6 +71,24 @@ def confirm(token):
     if error:
         return error
     return subscription_page(subscription)
+
+
+@bp.get("/confirm/<path:token>")
+def confirm_page(token):
+    """The link in the one email an unconfirmed address gets: a button, never a GET that acts."""
+    subscription, error = subscription_or_error_page(token)
+    if error:
+        return error
+    return subscription_page(subscription, confirming=True)
+
+
+@bp.post("/confirm/<path:token>")
+def confirm_now(token):
+    subscription, error = subscription_or_error_page(token)
+    if error:
+        return error
+    confirm_subscription(subscription)
+    return subscription_page(subscription, confirming=True)
 
 
 @bp.post("/unsubscribe/<path:token>/resubscribe")
