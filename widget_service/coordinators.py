@@ -9,7 +9,7 @@ from . import protection
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
 from .models import Coordinator
-from .protection import keyed_hash
+from .ratelimits import keyed_hash
 from .supporter_validation import clean_coordinator
 from .validation import clean_origin
 

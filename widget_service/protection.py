@@ -4,33 +4,28 @@
 2. Bot traps without cookies: a honeypot field and a signed, stateless form token that
    catches forms sent too fast, replayed or forged. A trapped submission is answered like a
    success and stored as suspect, so a bot learns nothing.
-3. Rate limits (Flask-Limiter, in Redis when configured): per client IP per campaign, burst
-   and sustained, sized for carrier-grade NAT; an optional campaign-wide surge limit; and per
-   canonical email, which is answered like a duplicate so it reveals nobody's signature.
+3. Rate limits (``ratelimits.py``): per client IP per campaign, sized for carrier-grade NAT;
+   an optional campaign-wide surge limit; and per canonical email, which is answered like a
+   duplicate so it reveals nobody's signature.
 4. hCaptcha, verified server-side (``captcha.py``).
 
-A form opts in with ``@protected_form("petition")`` on its views (the rate limits) and by
-calling ``check_form`` from its service, once its fields are valid; nothing is copied per form.
+A form opts in with ``@ratelimits.protected_form("petition")`` on its views (the rate limits)
+and by calling ``check_form`` from its service, once its fields are valid; nothing is copied
+per form.
 """
-import hashlib
-import hmac
-import ipaddress
 import logging
-import math
 import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_limiter import Limiter
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from limits import parse, parse_many
 
-from . import captcha
+from . import captcha, ratelimits
 from .cache import TTLCache
-from .config import ConfigError
 from .errors import WidgetError
+from .ratelimits import email_hit, email_limited
 from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
@@ -63,7 +58,7 @@ class FormCheck:
     def stored(self):
         """The form is committed: it now counts against its mailbox's allowance."""
         if self.verdict == STORE and self.email_canonical:
-            _email_hit(self.kind, self.campaign_id, self.email_canonical)
+            email_hit(self.kind, self.campaign_id, self.email_canonical)
 
     def failed(self):
         """Storing failed (the database went away): the same form may be sent again."""
@@ -94,119 +89,10 @@ def check_form(kind, campaign, form, email_canonical, token_required):
         return FormCheck(SUSPECT)
     check = FormCheck(STORE, kind, campaign.id, email_canonical or "", nonce)
     # A form without an address (the donate form) has no per-mailbox allowance.
-    if email_canonical and _email_limited(kind, campaign.id, email_canonical):
+    if email_canonical and email_limited(kind, campaign.id, email_canonical):
         check.verdict = DROP
     return check
 
-
-# --- rate limits ----------------------------------------------------------------------------
-
-def keyed_hash(purpose, value):
-    """An HMAC of ``value`` under the secret key: lets us group by an IP or an address
-    (signatures, rate-limit buckets in Redis) without keeping the IP or the address itself."""
-    if not value:
-        return None
-    secret = hashlib.sha256(f"msp-{purpose}:".encode() + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def client_network(ip):
-    """The unit a client is limited by: its IPv4 address, or its IPv6 /64 (one subscriber's
-    allocation, from which a client could otherwise take a fresh address per request)."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip or ""
-    if address.version == 6:
-        if address.ipv4_mapped:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
-def _campaign_in_key():
-    """The campaign's slug, or one shared name for every unknown one, so random slugs can
-    neither dodge the limits nor fill the limits storage with one-off buckets."""
-    from .campaigns import campaign_ref  # cached: no query for a known campaign
-
-    slug = request.view_args.get("slug", "")
-    try:
-        return campaign_ref(slug).slug
-    except WidgetError:
-        return "-"
-
-
-def client_campaign_key():
-    return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
-
-
-def protected_form(kind):
-    """Mark a view that accepts ``kind`` forms; ``init_app`` gives it the shared rate limits."""
-
-    def mark(view):
-        view.msp_form_kind = kind
-        return view
-
-    return mark
-
-
-def rate_limited(setting):
-    """Mark a view that is not a form (a download) for ``init_app`` to limit per client IP and
-    campaign by the limit in the config ``setting``."""
-
-    def mark(view):
-        view.msp_rate_limit = setting
-        return view
-
-    return mark
-
-
-def _limit(limiter, kind, view):
-    """Wrap ``view`` in the per-IP and surge limits that every ``kind`` view shares."""
-    def ip_limits():
-        config = current_app.config
-        if kind == "donate":  # each start creates a Stripe session: card testers must not farm them
-            return config["RATELIMIT_DONATE"]
-        return f"{config['RATELIMIT_IP_BURST']};{config['RATELIMIT_IP_SUSTAINED']}"
-
-    view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
-    return limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_SURGE"] or "1/second",
-        scope=f"{kind}-surge",
-        key_func=_campaign_in_key,
-        exempt_when=lambda: not current_app.config["RATELIMIT_SURGE"],
-    )(view)
-
-
-def _email_key(kind, campaign_id, email_canonical):
-    config = current_app.config
-    return (
-        parse(config["RATELIMIT_EMAIL"]),
-        config["RATELIMIT_KEY_PREFIX"],
-        f"{kind}-email",
-        str(campaign_id),
-        keyed_hash("email", email_canonical),
-    )
-
-
-def _email_limited(kind, campaign_id, email_canonical):
-    """True when this mailbox has used up its allowance; the caller answers as for a duplicate."""
-    if not current_app.config["RATELIMIT_ENABLED"]:
-        return False
-    try:
-        return not current_app.extensions["msp_limiter"].limiter.test(*_email_key(kind, campaign_id, email_canonical))
-    except Exception as error:  # the limits storage failed: never refuse a supporter for it
-        log.warning("per-email limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
-        return False
-
-
-def _email_hit(kind, campaign_id, email_canonical):
-    if not current_app.config["RATELIMIT_ENABLED"]:
-        return
-    try:
-        current_app.extensions["msp_limiter"].limiter.hit(*_email_key(kind, campaign_id, email_canonical))
-    except Exception as error:
-        log.warning("per-email limit not recorded, rate-limit storage failed: %s", error.__class__.__name__)
 
 
 # --- bot traps ------------------------------------------------------------------------------
@@ -292,66 +178,7 @@ def _traps(kind, form, token_required):
 # --- set-up ---------------------------------------------------------------------------------
 
 def init_app(app):
-    """Bind the rate limiter and wrap every view marked with ``protected_form``.
-
-    Call after the blueprints are registered. The limiter is made per app rather than as one
-    unbound extension: Flask-Limiter keeps settings such as storage and key prefix on the
-    extension object, so one instance bound to several apps (the tests, several instances in
-    one process) would mix them.
-    """
-    config = app.config
-    limit_settings = (
-        "RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED", "RATELIMIT_EMAIL", "RATELIMIT_SURGE", "RATELIMIT_DONATE",
-        "RATELIMIT_DOWNLOADS",
-    )
-    for name in limit_settings:
-        try:
-            if config[name] or name != "RATELIMIT_SURGE":
-                parse_many(config[name])
-        except ValueError:
-            raise ConfigError(f"WIDGET_{name} is not a rate limit such as '60 per minute'") from None
-    if config["REDIS_URL"]:
-        config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"])
-        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5, "socket_connect_timeout": 0.5})
-    else:
-        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['REDIS_PREFIX']}limits")
-    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    # Fail open: a storage error the fallback does not catch (several requests failing at the
-    # moment Redis dies, or the deduction after a signature is stored) is logged, never a 500.
-    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    # No X-RateLimit-* headers: "remaining" would tell people behind one IP that a neighbour
-    # signed, and working them out costs a Redis round trip on every form. A refusal gets its
-    # Retry-After below, from the limit it breached.
-    config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    # Exact: a sliding-window counter would let a flood through at each window's edge.
-    config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-
-    @app.after_request
-    def retry_after_on_refusals(response):
-        """A refusal says when to try again: when the breached limit's window frees a slot."""
-        if response.status_code == 429:
-            breached = app.extensions["msp_limiter"].current_limit
-            if breached is not None:
-                try:
-                    frees_at = breached.window[0]  # when the oldest counted request leaves the window
-                    response.headers["Retry-After"] = str(max(1, math.ceil(frees_at - time.time())))
-                except Exception as error:  # the limits storage went away since the refusal
-                    log.warning("no Retry-After for a refusal: %s", error)
-                    response.headers.setdefault("Retry-After", "60")
-        return response
-
-    limiter = Limiter(key_func=client_campaign_key, app=app)
-    app.extensions["msp_limiter"] = limiter
+    """Call after the blueprints are registered: the rate limits wrap the views marked for them."""
     app.extensions["msp_form_nonces"] = TTLCache()
     captcha.init_app(app)
-    for endpoint, view in list(app.view_functions.items()):
-        kind = getattr(view, "msp_form_kind", None)
-        if kind:
-            app.view_functions[endpoint] = _limit(limiter, kind, view)
-        setting = getattr(view, "msp_rate_limit", None)
-        if setting:
-            limit = limiter.limit(lambda setting=setting: current_app.config[setting], key_func=client_campaign_key)
-            app.view_functions[endpoint] = limit(view)
-    if not config["RATELIMIT_ENABLED"]:
-        app.logger.warning("WIDGET_RATELIMIT_ENABLED is off: no form is rate limited")
+    ratelimits.init_app(app)

@@ -9,7 +9,7 @@ from .counting import add_to_count, counted
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db
 from .models import Signature, Subscription
-from .protection import keyed_hash
+from .ratelimits import keyed_hash
 from .subscriptions import record_subscription
 from .validation import clean_origin, clean_signature
 

@@ -24,7 +24,7 @@ from . import protection
 from .errors import CampaignClosed, ValidationFailed, WidgetError
 from .extensions import db
 from .models import Subscription, utcnow
-from .protection import keyed_hash
+from .ratelimits import keyed_hash
 from .supporter_validation import clean_subscription
 
 CLOSED = _l("This campaign is closed: there will be no more actions to tell you about. Thank you.")

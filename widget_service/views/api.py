@@ -7,7 +7,8 @@ from flask_babel import get_locale, gettext as _
 from ..campaigns import campaign_ref, find_campaign, public_summary
 from ..counting import current_count
 from ..errors import MalformedRequest, UnsupportedMediaType
-from ..protection import FormExpired, form_token, protected_form
+from ..protection import FormExpired, form_token
+from ..ratelimits import protected_form
 from ..signing import sign_petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -9,7 +9,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import render_error
 from ..models import CampaignFile
-from ..protection import rate_limited
+from ..ratelimits import rate_limited
 from ..sharing import campaign_url, public_base
 from ..validation import clean_ref
 

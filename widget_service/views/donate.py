@@ -15,7 +15,8 @@ from ..campaigns import find_campaign
 from ..checkout import DonationsClosed, start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
 from ..errors import RATE_LIMITED, ValidationFailed, WidgetError, render_error
-from ..protection import FormExpired, protected_form, timely_token
+from ..protection import FormExpired, timely_token
+from ..ratelimits import protected_form
 from ..stripe_events import handle_event, verified_event
 from .widgets import embedding, render_widget
 

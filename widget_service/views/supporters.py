@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from ..campaigns import find_campaign
 from ..coordinators import enlist_coordinator
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
-from ..protection import FormExpired, form_token, protected_form, timely_token
+from ..protection import FormExpired, form_token, timely_token
+from ..ratelimits import protected_form
 from ..subscriptions import subscribe
 from ..supporter_validation import PAKISTAN_REGIONS
 from .api import json_body, signature_meta

@@ -8,7 +8,8 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
 from .. import captcha
-from ..protection import FormExpired, form_token, protected_form, timely_token
+from ..protection import FormExpired, form_token, timely_token
+from ..ratelimits import protected_form
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
 
