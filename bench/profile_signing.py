@@ -73,6 +73,7 @@ def run(args, schema, prefix):
         "REDIS_URL": REDIS_URL,
         "REDIS_PREFIX": prefix,
         "TRUSTED_PROXIES": 1,
+        "PUBLIC_URL": "http://127.0.0.1",
         "LOG_LEVEL": "WARNING",
     })
     from widget_service import demo_campaign
