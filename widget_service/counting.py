@@ -7,7 +7,7 @@ signers rarely wait on one row. Without Redis, reading sums the ``CounterShard.S
 through the primary key (constant work, never ``COUNT(*)``), cached per process for
 ``WIDGET_COUNT_CACHE_SECONDS``.
 
-With Redis, the live count is a hash ``count:<campaign>`` holding, per shard, the highest shard
+With Redis, the live count is a hash ``live-count:<campaign>`` holding, per shard, the highest shard
 value any instance has reported; the count is the sum of its fields. The design, and why it is
 exact:
 
