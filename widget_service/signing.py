@@ -44,10 +44,10 @@ def sign_petition(campaign, form, meta):
         source_origin=clean_origin(meta.get("origin")),
     )
     campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
-    shard = None
+    reported = None  # the shard's new value, reported to the live count once committed
     try:
         if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
-            shard = add_to_count(campaign_id)
+            reported = add_to_count(campaign_id)
             if clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
                 record_subscription(
                     campaign_id, clean["email"], clean["email_canonical"], clean["name"], clean["lang"],
@@ -58,8 +58,8 @@ def sign_petition(campaign, form, meta):
         check.failed()
         raise
     check.stored()
-    if shard is not None:
-        counted(campaign_id, *shard)
+    if reported is not None:
+        counted(campaign_id, *reported)
 
 
 def _insert_unless_signed(values):
