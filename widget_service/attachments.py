@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .cache import TTLCache
-from .extensions import db
+from .extensions import db, insert
 from .models import CampaignFile, DownloadCount
 
 REPORT, KIT, IMAGE = CampaignFile.REPORT, CampaignFile.KIT, CampaignFile.IMAGE
@@ -252,7 +251,6 @@ def today():
 def count_download(campaign_id, kind):
     """Add one download, in its own transaction. One upsert: concurrent readers on PostgreSQL
     each add to the row atomically (or create it, once); SQLite's write lock serialises them."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(DownloadCount).values(campaign_id=campaign_id, kind=kind, day=today(), count=1)
     statement = statement.on_conflict_do_update(
         index_elements=[DownloadCount.campaign_id, DownloadCount.kind, DownloadCount.day],

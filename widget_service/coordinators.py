@@ -2,12 +2,10 @@
 import logging
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
 from .errors import CampaignClosed, ValidationFailed
-from .extensions import db
+from .extensions import db, insert_unless_present
 from .models import Coordinator
 from .ratelimits import keyed_hash
 from .supporter_validation import clean_coordinator
@@ -55,22 +53,8 @@ def enlist_coordinator(campaign, form, meta):
 
 
 def _insert_unless_offered(values):
-    """Insert an offer; False when this mailbox has offered for this campaign already.
-
-    ``ON CONFLICT DO NOTHING`` against the unique index, for the reasons given in
-    ``signing._insert_unless_signed``.
-    """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Coordinator)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[Coordinator.campaign_id, Coordinator.email_canonical],
-            index_where=text("state <> 'suspect'"),
-        )
-        .returning(Coordinator.id)
-    )
-    inserted = db.session.execute(statement).first() is not None
+    """Insert an offer; False when this mailbox has offered for this campaign already."""
+    inserted = insert_unless_present(Coordinator, values)
     if not inserted:
         log.info("second coordinator offer from one mailbox ignored")
     return inserted

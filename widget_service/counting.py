@@ -46,9 +46,8 @@ import random
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .extensions import db
+from .extensions import db, insert, prepared
 from .models import CounterShard, Signature
 from .redis_client import get_redis, key, redis_errors
 
@@ -125,10 +124,6 @@ def _live_key(campaign_id):
     return key("live-count", campaign_id)
 
 
-def _insert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def add_to_count(campaign_id, amount=1):
     """Add to a random shard inside the caller's transaction (an upsert, so no row is missing).
 
@@ -141,20 +136,17 @@ def add_to_count(campaign_id, amount=1):
     return shard, generation, value
 
 
-_statements = {}
-
-
 def _add_statement():
-    """The shard upsert, built once per dialect with parameters (compiled once: a hot path)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _statements:
+    """The shard upsert, run with parameters (compiled once: a hot path)."""
+    def build(insert):
         table = CounterShard.__table__
-        statement = _insert()(table)
-        _statements[dialect] = statement.on_conflict_do_update(
+        statement = insert(table)
+        return statement.on_conflict_do_update(
             index_elements=[table.c.campaign_id, table.c.shard],
             set_={"count": table.c.count + statement.excluded.count},
         ).returning(table.c.generation, table.c.count)
-    return _statements[dialect]
+
+    return prepared("add-to-count", build)
 
 
 def counted(campaign_id, shard, generation, value):
@@ -253,7 +245,7 @@ def reconcile(campaign_id):
     changes nothing.
     """
     rows = [{"campaign_id": campaign_id, "shard": n, "count": 0} for n in range(CounterShard.SHARDS)]
-    db.session.execute(_insert()(CounterShard).values(rows).on_conflict_do_nothing())
+    db.session.execute(insert(CounterShard).values(rows).on_conflict_do_nothing())
     db.session.commit()
     shards = CounterShard.campaign_id == campaign_id
     if db.session.get_bind().dialect.name == "postgresql":

@@ -3,7 +3,8 @@ from flask_babel import Babel
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints, so Alembic's batch mode (SQLite) can alter them later.
 NAMING_CONVENTION = {
@@ -18,3 +19,43 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 cors = CORS()
+
+
+def insert(target):
+    """An ``INSERT`` of the session's database that takes ``ON CONFLICT`` (PostgreSQL or SQLite)."""
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(target)
+
+
+_built = {}
+
+
+def prepared(name, build):
+    """The statement ``build(insert)`` makes, built once per database dialect and kept under
+    ``name``: run with parameters, SQLAlchemy then compiles it once, not on every request."""
+    dialect = db.session.get_bind().dialect.name
+    if (name, dialect) not in _built:
+        _built[name, dialect] = build(postgresql.insert if dialect == "postgresql" else sqlite.insert)
+    return _built[name, dialect]
+
+
+def insert_unless_present(model, values):
+    """Insert a ``model`` row unless its mailbox has one in the campaign already (suspect rows
+    aside); True when it was inserted.
+
+    ``ON CONFLICT DO NOTHING`` against the partial unique index on ``(campaign_id,
+    email_canonical)`` rather than catching the error: the database is still the backstop for
+    concurrent double submits, but PostgreSQL does not log a failed insert, whose message would
+    name the person's address.
+    """
+    def build(insert):
+        table = model.__table__
+        return (
+            insert(table)
+            .on_conflict_do_nothing(
+                index_elements=[table.c.campaign_id, table.c.email_canonical],
+                index_where=text("state <> 'suspect'"),
+            )
+            .returning(table.c.id)
+        )
+
+    return db.session.execute(prepared(f"insert-unless-present:{model.__tablename__}", build), values).first() is not None

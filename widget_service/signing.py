@@ -1,13 +1,11 @@
 """Signing a petition."""
 import logging
 
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
 from .counting import add_to_count, counted
 from .errors import CampaignClosed, ValidationFailed
-from .extensions import db
+from .extensions import db, insert_unless_present
 from .models import Signature, Subscription
 from .ratelimits import keyed_hash
 from .subscriptions import record_subscription
@@ -63,34 +61,8 @@ def sign_petition(campaign, form, meta):
 
 
 def _insert_unless_signed(values):
-    """Insert a signature; False when this mailbox has signed the campaign already.
-
-    ``ON CONFLICT DO NOTHING`` against the unique index (suspect rows aside) rather than
-    catching the error: the database is still the backstop for concurrent double submits, but
-    PostgreSQL does not log a failed insert, whose message would name the signer's address.
-    """
-    inserted = db.session.execute(_insert_statement(), values).first() is not None
+    """Insert a signature; False when this mailbox has signed the campaign already."""
+    inserted = insert_unless_present(Signature, values)
     if not inserted:
         log.info("duplicate signature ignored")
     return inserted
-
-
-_statements = {}
-
-
-def _insert_statement():
-    """The insert, built once per dialect with its values as parameters, so SQLAlchemy compiles
-    it once instead of on every signature (this is the hot path)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _statements:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = Signature.__table__
-        _statements[dialect] = (
-            insert(table)
-            .on_conflict_do_nothing(
-                index_elements=[table.c.campaign_id, table.c.email_canonical],
-                index_where=text("state <> 'suspect'"),
-            )
-            .returning(table.c.id)
-        )
-    return _statements[dialect]

@@ -5,11 +5,10 @@ import time
 import stripe
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .donations import CURRENCIES
 from .errors import WidgetError
-from .extensions import db
+from .extensions import db, insert
 from .models import Campaign, Donation, DonationTotal
 
 log = logging.getLogger(__name__)
@@ -130,10 +129,6 @@ def _campaign_id(metadata):
     return campaign_id
 
 
-def _insert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def record_donation(**values):
     """Store one donation and add it to its campaign's total, in one transaction; False when
     this event or this session/invoice was recorded already.
@@ -143,7 +138,6 @@ def record_donation(**values):
     ``checkout.session.async_payment_succeeded`` can both report one paid session); the
     database decides which insert counts, so two deliveries at once still count once.
     """
-    insert = _insert()
     statement = insert(Donation).values(**values).on_conflict_do_nothing().returning(Donation.id)
     try:
         inserted = db.session.execute(statement).first() is not None

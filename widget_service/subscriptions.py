@@ -18,11 +18,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import protection
 from .errors import CampaignClosed, ValidationFailed, WidgetError
-from .extensions import db
+from .extensions import db, insert
 from .models import Subscription, utcnow
 from .ratelimits import keyed_hash
 from .supporter_validation import clean_subscription
@@ -80,7 +79,6 @@ def record_subscription(campaign_id, email, email_canonical, name, lang, source)
     has a row already (subscribed or unsubscribed) keeps it exactly as it is (see the module's
     docstring). The caller's answer is the same either way.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     statement = insert(Subscription).values(
         campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
