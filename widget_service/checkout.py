@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import protection
 from .donations import clean_donation, donate_settings, stripe_enabled
-from .errors import ValidationFailed, WidgetError
+from .errors import CampaignClosed, ValidationFailed, WidgetError
 from .models import Donation
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 stripe.enable_telemetry = False
 
 
-class DonationsClosed(WidgetError):
+class DonationsClosed(CampaignClosed):
     status = 409
     code = "campaign_closed"
     message = _l("This campaign has ended and no longer takes donations. Thank you for your support.")

@@ -12,13 +12,13 @@ from flask_babel import get_locale
 
 from .. import captcha
 from ..campaigns import find_campaign
-from ..checkout import DonationsClosed, start_donation
+from ..checkout import start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
-from ..errors import RATE_LIMITED, ValidationFailed, WidgetError, render_error
-from ..protection import FormExpired, timely_token
+from ..errors import RATE_LIMITED, WidgetError, render_error
+from ..protection import timely_token
 from ..ratelimits import protected_form
 from ..stripe_events import handle_event, verified_event
-from .widgets import embedding, render_widget
+from .widgets import embedding, refused, render_widget
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,9 @@ def start(slug):
 
     try:
         url = start_donation(campaign, form, meta)
-    except ValidationFailed as failed:
-        return again(422, errors=failed.errors)
-    except DonationsClosed as closed:
-        return again(409, notice=str(closed.message), closed=True)
-    except FormExpired as expired:
-        return again(400, notice=str(expired.message))
-    except WidgetError as refused:  # Stripe away or refusing (DonationNotStarted), the captcha
-        return again(refused.status, notice=str(refused.message))
+    except WidgetError as error:  # also Stripe away or refusing (DonationNotStarted)
+        status, shown = refused(error)
+        return again(status, **shown)
     return redirect(url, 303)
 
 

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 
 from ..campaigns import find_campaign
 from ..coordinators import enlist_coordinator
-from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
+from ..errors import RATE_LIMITED, WidgetError, render_error
 from ..protection import FormExpired, form_token, timely_token
 from ..ratelimits import protected_form
 from ..subscriptions import subscribe
 from ..supporter_validation import PAKISTAN_REGIONS
 from .api import json_body, signature_meta
-from .widgets import embedding, render_widget
+from .widgets import embedding, refused, render_widget
 
 bp = Blueprint("supporters", __name__, url_prefix="/widgets")
 api_bp = Blueprint("supporters_api", __name__, url_prefix="/api/v1")
@@ -54,14 +54,9 @@ def post_without_js(kind, slug):
 
     try:
         FORMS[kind][1](campaign, form, meta)
-    except ValidationFailed as failed:
-        return again(422, errors=failed.errors)
-    except CampaignClosed:
-        return again(409, closed=True)
-    except FormExpired as expired:
-        return again(400, notice=str(expired.message))
-    except WidgetError as refused:  # the captcha failed or could not be checked
-        return again(refused.status, notice=str(refused.message))
+    except WidgetError as error:
+        status, shown = refused(error)
+        return again(status, **shown)
     return render_form(kind, campaign, done=True, **context)
 
 

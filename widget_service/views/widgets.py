@@ -8,7 +8,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
 from .. import captcha
-from ..protection import FormExpired, form_token, timely_token
+from ..protection import form_token, timely_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices
@@ -70,6 +70,17 @@ def widget(slug, kind):
     )
 
 
+def refused(error):
+    """How a widget's no-JS form shows a post it refused: ``(status, what the page shows)``,
+    for ``ValidationFailed``, a closed campaign, ``FormExpired`` and any other ``WidgetError``
+    (a failed captcha, Stripe away). Every widget form answers its own post through this."""
+    if isinstance(error, ValidationFailed):
+        return 422, {"errors": error.errors}
+    if isinstance(error, CampaignClosed):
+        return 409, {"closed": True, "notice": str(error.message)}
+    return error.status, {"notice": str(error.message)}
+
+
 @bp.post("/<slug>/petition")
 @protected_form("petition")
 def sign_without_js(slug):
@@ -90,14 +101,9 @@ def sign_without_js(slug):
 
     try:
         sign_petition(campaign, form, meta)
-    except ValidationFailed as failed:
-        return again(422, errors=failed.errors)
-    except CampaignClosed:
-        return again(409, closed=True)
-    except FormExpired as expired:
-        return again(400, notice=str(expired.message))
-    except WidgetError as refused:  # the captcha failed or could not be checked
-        return again(refused.status, notice=str(refused.message))
+    except WidgetError as error:
+        status, shown = refused(error)
+        return again(status, **shown)
     return render_widget(campaign, "widget/thanks.html", **context)
 
 
