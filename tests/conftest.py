@@ -157,6 +157,26 @@ def browser():
 
 
 @pytest.fixture
+def stripe_api():
+    """A loopback server speaking Stripe's API (``tests/stripe_server.py``)."""
+    from .stripe_server import StripeServer
+
+    server = StripeServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def verify_server():
+    """A loopback hCaptcha siteverify server for a widget served from 127.0.0.1."""
+    from .captcha_server import CaptchaServer
+
+    server = CaptchaServer(hostname="127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def own_redis():
     """A redis-server of this test's own on a spare port, which the test may kill."""
     binary = shutil.which("redis-server")

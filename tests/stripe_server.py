@@ -165,3 +165,14 @@ def signature_header(payload, secret=WEBHOOK_SECRET, timestamp=None):
     body = payload.decode() if isinstance(payload, bytes) else payload
     digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def service_config(server, **overrides):
+    """The service's settings for Stripe through the loopback ``server``."""
+    return {
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": server.url,
+        "STRIPE_CHECKOUT_ORIGIN": server.url,
+        **overrides,
+    }

@@ -12,7 +12,6 @@ from widget_service.validation import clean_ref
 
 from . import stripe_server as stripe_loop
 from .builders import make_campaign
-from .stripe_server import StripeServer
 from .test_attachments import PDF, attach, zip_bytes
 
 ORIGIN = "https://ally.example.org"
@@ -225,13 +224,6 @@ def on_this_service(href):
     parts = urlsplit(href)
     assert parts.scheme in ("", "http") and parts.netloc in ("", "localhost"), href
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-@pytest.fixture
-def stripe_api():
-    server = StripeServer()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])

@@ -13,28 +13,13 @@ from widget_service.models import Campaign, Donation, DonationTotal
 
 from . import stripe_server as stripe_loop
 from .builders import make_campaign, signature
-from .stripe_server import StripeServer, completed_session, event, paid_invoice, signature_header
+from .stripe_server import completed_session, event, paid_invoice, signature_header
 
 WEBHOOK = "/api/v1/stripe/webhook"
 
 
-@pytest.fixture
-def stripe_api():
-    server = StripeServer()
-    yield server
-    server.stop()
-
-
 def stripe_config(server, **overrides):
-    config = {
-        "STRIPE_SECRET_KEY": stripe_loop.SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": stripe_loop.WEBHOOK_SECRET,
-        "STRIPE_API_BASE": server.url,
-        "STRIPE_CHECKOUT_ORIGIN": server.url,
-        "STRIPE_TIMEOUT_SECONDS": 2.0,
-    }
-    config.update(overrides)
-    return config
+    return stripe_loop.service_config(server, **{"STRIPE_TIMEOUT_SECONDS": 2.0, **overrides})
 
 
 class Donor:

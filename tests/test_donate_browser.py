@@ -15,26 +15,14 @@ from widget_service.models import Campaign
 
 from . import stripe_server as stripe_loop
 from .browser import PARTNER, SLUG, TIMEOUT_MS, open_host_page
-from .stripe_server import StripeServer, completed_session, event, signature_header
+from .stripe_server import completed_session, event, signature_header
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def stripe_api():
-    server = StripeServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def live_config(stripe_api):
-    return {
-        "STRIPE_SECRET_KEY": stripe_loop.SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": stripe_loop.WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.url,
-        "STRIPE_CHECKOUT_ORIGIN": stripe_api.url,
-    }
+    return stripe_loop.service_config(stripe_api)
 
 
 @pytest.fixture

@@ -11,32 +11,14 @@ from widget_service.models import Campaign
 from . import captcha_server
 from . import stripe_server as stripe_loop
 from .browser import SLUG, TIMEOUT_MS, open_host_page, wait_for
-from .stripe_server import StripeServer
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def stripe_api():
-    server = StripeServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def verify_server():
-    server = captcha_server.CaptchaServer(hostname="127.0.0.1")  # the widget is served from 127.0.0.1
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def live_config(stripe_api, verify_server):
     return {
-        "STRIPE_SECRET_KEY": stripe_loop.SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": stripe_loop.WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.url,
-        "STRIPE_CHECKOUT_ORIGIN": stripe_api.url,
+        **stripe_loop.service_config(stripe_api),
         "HCAPTCHA_SITEKEY": captcha_server.SITEKEY,
         "HCAPTCHA_SECRET": captcha_server.SECRET,
         "HCAPTCHA_VERIFY_URL": verify_server.url + "/siteverify",

@@ -10,7 +10,6 @@ from widget_service.models import Campaign
 
 from . import stripe_server as stripe_loop
 from .browser import PARTNER, SLUG, open_host_page
-from .stripe_server import StripeServer
 
 pytestmark = pytest.mark.browser
 
@@ -35,21 +34,9 @@ KINDS = list(TITLES["en"])
 
 
 @pytest.fixture
-def stripe_api():
-    server = StripeServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def live_config(stripe_api):
     """Donations through the (loopback) Stripe, so the donate widget is the one donors see."""
-    return {
-        "STRIPE_SECRET_KEY": stripe_loop.SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": stripe_loop.WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.url,
-        "STRIPE_CHECKOUT_ORIGIN": stripe_api.url,
-    }
+    return stripe_loop.service_config(stripe_api)
 
 
 def snippet(kind, lang, extra=""):

@@ -23,13 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sql
 
 
 @pytest.fixture
-def verify_server():
-    server = captcha_server.CaptchaServer(hostname="127.0.0.1")  # the widget is served from 127.0.0.1
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def live_config(verify_server):
     return {
         "RATELIMIT_ENABLED": True,
