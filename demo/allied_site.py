@@ -80,39 +80,47 @@ def iframe_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER)
     )
 
 
-def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
-    """The ally's page in ``lang`` ("en" or "ur") with the widget embedded twice: script and iframe."""
+def layout(lang, title, intro, body, header_extra=""):
+    """The ally's page frame in ``lang``: header, title, introduction, ``body``, footer."""
     t = TEXTS[lang]
-    href, other_lang, other_label = t["other"]
-    plain = iframe_snippet(service_url, lang, campaign)
     return f"""<!doctype html>
 <html lang="{lang}" dir="{t['dir']}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{t['title']} · {t['org']}</title>
+<title>{title} · {t['org']}</title>
 <style>{HOST_CSS}</style>
 </head>
 <body>
 <header>
-<strong>{t['org']}</strong> <a href="{href}" lang="{other_lang}" hreflang="{other_lang}">{other_label}</a>
+<strong>{t['org']}</strong>{header_extra}
 </header>
 <main>
-<h1>{t['title']}</h1>
-<p>{t['intro']}</p>
-{snippet(service_url, lang, campaign)}
+<h1>{title}</h1>
+<p>{intro}</p>
+{body}
+</main>
+<footer>{t['footer']}</footer>
+</body>
+</html>
+"""
+
+
+def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
+    """The ally's page in ``lang`` ("en" or "ur") with the widget embedded twice: script and iframe."""
+    t = TEXTS[lang]
+    href, other_lang, other_label = t["other"]
+    plain = iframe_snippet(service_url, lang, campaign)
+    body = f"""{snippet(service_url, lang, campaign)}
 <section id="noscript">
 <h2>{t['noscript_title']}</h2>
 <p>{t['noscript_intro']}</p>
 <pre><code>{html.escape(plain)}</code></pre>
 {plain}
 </section>
-{extra_html}
-</main>
-<footer>{t['footer']}</footer>
-</body>
-</html>
-"""
+{extra_html}"""
+    switch = f' <a href="{href}" lang="{other_lang}" hreflang="{other_lang}">{other_label}</a>'
+    return layout(lang, t["title"], t["intro"], body, switch)
 
 
 WIDGET_PAGE_TEXTS = {
@@ -130,27 +138,9 @@ PAGE_WIDGETS = {"donate": ("donate",), "act": ("actions", "coordinator", "notify
 
 def widget_page(service_url, lang, name, campaign="hazara-quetta"):
     """One of the ally's other pages (``name``: "donate" or "act") in ``lang``, embedding its widgets."""
-    t, d = TEXTS[lang], WIDGET_PAGE_TEXTS[name][lang]
+    d = WIDGET_PAGE_TEXTS[name][lang]
     snippets = "\n".join(snippet(service_url, lang, campaign, widget=widget) for widget in PAGE_WIDGETS[name])
-    return f"""<!doctype html>
-<html lang="{lang}" dir="{t['dir']}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{d['title']} · {t['org']}</title>
-<style>{HOST_CSS}</style>
-</head>
-<body>
-<header><strong>{t['org']}</strong></header>
-<main>
-<h1>{d['title']}</h1>
-<p>{d['intro']}</p>
-{snippets}
-</main>
-<footer>{t['footer']}</footer>
-</body>
-</html>
-"""
+    return layout(lang, d["title"], d["intro"], snippets)
 
 
 class Handler(BaseHTTPRequestHandler):
