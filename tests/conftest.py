@@ -113,15 +113,16 @@ class Widget:
     def sign(self, slug, **fields):
         return self.client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature(**fields))
 
-    def form_token(self, slug, lang="en"):
-        """The token a freshly shown widget form carries."""
-        html = self.client.get(f"/widgets/{slug}/petition?lang={lang}").data.decode()
+    def form_token(self, slug, lang="en", kind="petition"):
+        """The token a freshly shown ``kind`` widget form carries."""
+        html = self.client.get(f"/widgets/{slug}/{kind}?lang={lang}").data.decode()
         return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
 
-    def post_form(self, slug, **fields):
-        """Send the widget's own form, as a browser without JavaScript does."""
-        fields.setdefault("form_token", self.form_token(slug, fields.get("lang", "en")))
-        return self.client.post(f"/widgets/{slug}/petition", data=fields)
+    def post_form(self, slug, kind="petition", **fields):
+        """Send a ``kind`` widget's own form, as a browser without JavaScript does."""
+        if "form_token" not in fields:
+            fields["form_token"] = self.form_token(slug, fields.get("lang", "en"), kind)
+        return self.client.post(f"/widgets/{slug}/{kind}", data=fields)
 
     def count(self, slug):
         response = self.client.get(f"/api/v1/campaigns/{slug}/count")

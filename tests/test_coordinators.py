@@ -14,6 +14,7 @@ from widget_service.extensions import db
 from widget_service.models import Coordinator
 
 from .builders import make_campaign
+from .conftest import Widget
 
 API = "/api/v1/campaigns/{}/coordinators"
 PAGE = "/widgets/{}/coordinator"
@@ -31,15 +32,12 @@ def stored(app, **filters):
 
 
 def form_token(client, slug, lang="en"):
-    html = client.get(PAGE.format(slug) + f"?lang={lang}").data.decode()
-    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    return Widget(client).form_token(slug, lang, kind="coordinator")
 
 
 def post_form(client, slug, **fields):
     """The widget's own form, as a browser without JavaScript sends it."""
-    if "form_token" not in fields:
-        fields["form_token"] = form_token(client, slug, fields.get("lang", "en"))
-    return client.post(PAGE.format(slug), data=fields)
+    return Widget(client).post_form(slug, kind="coordinator", **fields)
 
 
 def token_issued(app, seconds_ago, kind="coordinator"):

@@ -12,6 +12,7 @@ from widget_service.extensions import db
 from widget_service.models import Subscription
 
 from .builders import make_campaign, signature
+from .conftest import Widget
 
 API = "/api/v1/campaigns/{}/subscriptions"
 PAGE = "/widgets/{}/notify"
@@ -29,14 +30,12 @@ def stored(app, **filters):
 
 
 def form_token(client, slug, lang="en"):
-    html = client.get(PAGE.format(slug) + f"?lang={lang}").data.decode()
-    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    return Widget(client).form_token(slug, lang, kind="notify")
 
 
 def post_form(client, slug, **fields):
-    if "form_token" not in fields:
-        fields["form_token"] = form_token(client, slug, fields.get("lang", "en"))
-    return client.post(PAGE.format(slug), data=fields)
+    """The widget's own form, as a browser without JavaScript sends it."""
+    return Widget(client).post_form(slug, kind="notify", **fields)
 
 
 def export(runner, slug, *options):
