@@ -8,10 +8,10 @@ renders nothing a person must solve, and puts the passing test token into the fo
 real script does (a hidden ``h-captcha-response`` field).
 """
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from .loopback import LoopbackServer, QuietHandler
 
 SITEKEY = "10000000-ffff-ffff-ffff-000000000001"
 SECRET = "0x0000000000000000000000000000000000000000"
@@ -39,42 +39,18 @@ STAND_IN_SCRIPT = """
 """ % {"token": PASSING_TOKEN}
 
 
-class CaptchaServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class CaptchaServer(LoopbackServer):
     def __init__(self, hostname="127.0.0.1", delay=0.0):
-        super().__init__(("127.0.0.1", 0), Handler)
         self.hostname = hostname  # what a passing answer says the captcha was solved on
         self.delay = delay
         self.requests = []  # the form fields of every verify request, for assertions
         self.script_loads = 0
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_port}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Handler(QuietHandler):
     def _send(self, status, body, content_type):
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except BrokenPipeError:
-            pass  # the service gave up waiting, as a slow-server test wants it to
+        self.send_body(status, body.encode(), content_type)
 
     def do_GET(self):
         if self.path.split("?")[0] == "/1/api.js":

@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from .loopback import LoopbackServer, QuietHandler
 
 SECRET_KEY = "sk_test_msp_loopback_0123456789"
 WEBHOOK_SECRET = "whsec_msp_loopback_0123456789abcdef"
@@ -25,43 +25,19 @@ WEBHOOK_SECRET = "whsec_msp_loopback_0123456789abcdef"
 _serial = itertools.count(1)
 
 
-class StripeServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class StripeServer(LoopbackServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
         self.requests = []  # {"auth", "params", "headers"} of every session request
         self.sessions = {}  # id -> the session answered
         self.fail_with = None  # (status, error type) for the answers from now on
         self.delay = 0.0
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_port}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Handler(QuietHandler):
     def _send(self, status, body, content_type="application/json"):
         data = (json.dumps(body) if content_type == "application/json" else body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Request-Id", f"req_{next(_serial)}")
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the service gave up waiting, as a slow-server test wants it to
+        self.send_body(status, data, content_type, [("Request-Id", f"req_{next(_serial)}")])
 
     def _error(self, status, kind, message):
         self._send(status, {"error": {"type": kind, "message": message}})
