@@ -63,11 +63,14 @@ def client_campaign_key():
     return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
 
 
-def protected_form(kind):
-    """Mark a view that accepts ``kind`` forms; ``init_app`` gives it the shared rate limits."""
+def protected_form(kind, ip_limits=("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED")):
+    """Mark a view that accepts ``kind`` forms; ``init_app`` gives it the per-IP limits named by
+    the ``ip_limits`` settings (the forms' burst and sustained ones unless a form needs its own)
+    and the campaign-wide surge limit."""
 
     def mark(view):
         view.msp_form_kind = kind
+        view.msp_form_limits = ip_limits
         return view
 
     return mark
@@ -85,12 +88,11 @@ def rate_limited(setting):
 
 
 def _limit(limiter, kind, view):
-    """Wrap ``view`` in the per-IP and surge limits that every ``kind`` view shares."""
+    """Wrap ``view`` in its per-IP limits and the surge limit, shared by every ``kind`` view."""
+    settings = view.msp_form_limits
+
     def ip_limits():
-        config = current_app.config
-        if kind == "donate":  # each start creates a Stripe session: card testers must not farm them
-            return config["RATELIMIT_DONATE"]
-        return f"{config['RATELIMIT_IP_BURST']};{config['RATELIMIT_IP_SUSTAINED']}"
+        return ";".join(current_app.config[setting] for setting in settings)
 
     view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
     return limiter.shared_limit(

@@ -59,7 +59,7 @@ def widget(slug):
 
 
 @bp.post("/widgets/<slug>/donate")
-@protected_form("donate")
+@protected_form("donate", ip_limits=("RATELIMIT_DONATE",))  # each start makes a Stripe session
 def start(slug):
     """Start a donation: 303 to Stripe Checkout, or the form again with what went wrong."""
     campaign = find_campaign(slug)
