@@ -160,6 +160,17 @@ def test_without_javascript_errors_rerender_the_form_tied_to_their_fields(app, c
     assert 'id="e-country">Choose your country.' in html
     assert 'value="Ali"' in html, "what the supporter typed is kept"
     assert 'role="alert"' in html and stored(app) == []
+    again = client.post(f"/widgets/{campaign}/petition", data={"name": "Ali", "email": "nope", "country": "GB"}).data.decode()
+    assert again.count(" selected>") == 1 and '<option value="GB" selected>United Kingdom</option>' in again
+    assert again.index('<option value="PK">Pakistan') < again.index('<option value="AF">'), "Pakistan first"
+
+
+def test_the_country_list_is_complete_in_each_language(client, campaign):
+    for lang, pakistan in (("en", "Pakistan"), ("ur", "پاکستان")):
+        html = client.get(f"/widgets/{campaign}/petition?lang={lang}").data.decode()
+        options = re.findall(r'<option value="([A-Z]{2})"', html)
+        assert options[0] == "PK" and len(set(options)) == len(options) - 1 > 240
+        assert f'<option value="PK">{pakistan}</option>' in html
 
 
 def test_without_javascript_a_duplicate_also_thanks(app, widget, campaign):
