@@ -14,11 +14,11 @@ from .. import captcha
 from ..campaigns import find_campaign
 from ..checkout import start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
-from ..errors import RATE_LIMITED, WidgetError, render_error
+from ..errors import RATE_LIMITED, WidgetError
 from ..protection import timely_token
 from ..ratelimits import protected_form
 from ..stripe_events import handle_event, verified_event
-from .widgets import embedding, refused, render_widget
+from .widgets import embedding, flooded, refused, render_widget
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +107,9 @@ def _return_page(campaign, template, **context):
 @bp.errorhandler(429)
 def start_rate_limited(error):
     """A flood of donation starts from this address: a page in the donor's language, no Stripe call."""
-    try:
-        form = request.form.to_dict()  # read first, so the page is in the form's language
-        campaign = find_campaign(request.view_args["slug"])
-        html, status, headers = render_donate(
-            campaign, 429, form=form, in_tab=True, notice=str(RATE_LIMITED), **embedding(form)
-        )
-        return html, status, headers
-    except Exception:  # an unknown campaign, a body too large to read, the database away
-        return render_error(429, "rate_limited", str(RATE_LIMITED))
+    return flooded(lambda campaign, form, context: render_donate(
+        campaign, 429, form=form, in_tab=True, notice=str(RATE_LIMITED), **context,
+    ))
 
 
 @bp.post("/api/v1/stripe/webhook")

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 
 from ..campaigns import find_campaign
 from ..coordinators import enlist_coordinator
-from ..errors import RATE_LIMITED, WidgetError, render_error
+from ..errors import RATE_LIMITED, WidgetError
 from ..protection import FormExpired, form_token, timely_token
 from ..ratelimits import protected_form
 from ..subscriptions import subscribe
 from ..supporter_validation import PAKISTAN_REGIONS
 from .api import json_body, signature_meta
-from .widgets import embedding, refused, render_widget
+from .widgets import embedding, flooded, refused, render_widget
 
 bp = Blueprint("supporters", __name__, url_prefix="/widgets")
 api_bp = Blueprint("supporters_api", __name__, url_prefix="/api/v1")
@@ -86,15 +86,9 @@ def notify_without_js(slug):
 def rate_limited(error):
     """A flood from this address: the form comes back filled in, with a message, in the frame."""
     kind = request.path.rstrip("/").rsplit("/", 1)[-1]
-    try:
-        campaign = find_campaign(request.view_args["slug"])
-        form = request.form.to_dict()
-        return render_form(
-            kind, campaign, 429, form=form, refreshed=timely_token(kind, form), notice=str(RATE_LIMITED),
-            **embedding(form),
-        )
-    except Exception:  # an unknown campaign, a body too large to read, the database away
-        return render_error(429, "rate_limited", str(RATE_LIMITED))
+    return flooded(lambda campaign, form, context: render_form(
+        kind, campaign, 429, form=form, refreshed=timely_token(kind, form), notice=str(RATE_LIMITED), **context,
+    ))
 
 
 def accept_json(kind, slug, thanks):

@@ -127,15 +127,22 @@ def sign_without_js(slug):
     return render_widget(campaign, "widget/thanks.html", **context)
 
 
+def flooded(again):
+    """The answer to a widget form post refused by a rate limit (429): ``again(campaign, form,
+    context)`` shows the form once more, filled in, with the message; a plain 429 page when
+    that cannot be done (an unknown campaign, a body too large to read, the database away)."""
+    try:
+        form = request.form.to_dict()  # read first: the page is in the form's language
+        campaign = find_campaign(request.view_args["slug"])
+        return again(campaign, form, embedding(form))
+    except Exception:
+        return render_error(429, "rate_limited", str(RATE_LIMITED))
+
+
 @bp.errorhandler(429)
 def sign_without_js_rate_limited(error):
     """A flood from this address: the form comes back filled in, with a message, in the frame."""
-    try:
-        campaign = find_campaign(request.view_args["slug"])
-        form = request.form.to_dict()
-        return render_widget(
-            campaign, "widget/petition.html", 429, refreshed=timely_token("petition", form), form=form, errors={},
-            notice=str(RATE_LIMITED), **embedding(form),
-        )
-    except Exception:  # an unknown campaign, a body too large to read, the database away
-        return render_error(429, "rate_limited", str(RATE_LIMITED))
+    return flooded(lambda campaign, form, context: render_widget(
+        campaign, "widget/petition.html", 429, refreshed=timely_token("petition", form), form=form, errors={},
+        notice=str(RATE_LIMITED), **context,
+    ))
