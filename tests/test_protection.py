@@ -56,9 +56,9 @@ def test_one_address_flooding_a_campaign_gets_429_with_retry_after(limited_app):
     assert sign_from(client, new_campaign(limited_app), "203.0.113.5").status_code == 202
 
 
-def test_the_sustained_limit_catches_a_slower_flood(limited_app):
-    limited_app.config["RATELIMIT_IP_BURST"] = "100 per minute"
-    client, slug = limited_app.test_client(), new_campaign(limited_app)
+def test_the_sustained_limit_catches_a_slower_flood(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_IP_BURST="100 per minute", RATELIMIT_IP_SUSTAINED="5 per hour")
+    client, slug = app.test_client(), new_campaign(app)
     codes = [sign_from(client, slug, "203.0.113.7").status_code for _ in range(6)]
     assert codes == [202] * 5 + [429]
 
@@ -99,8 +99,8 @@ def test_the_surge_limit_is_off_by_default_and_campaign_wide_when_set(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     client, slug = app.test_client(), new_campaign(app)
     assert all(sign_from(client, slug, f"192.0.2.{i}").status_code == 202 for i in range(30))
-    app.config["RATELIMIT_SURGE"] = "3 per minute"
-    slug = new_campaign(app)
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SURGE="3 per minute")
+    client, slug = app.test_client(), new_campaign(app)
     codes = [sign_from(client, slug, f"192.0.2.{i}").status_code for i in range(4)]
     assert codes == [202, 202, 202, 429]
 

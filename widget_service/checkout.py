@@ -69,7 +69,6 @@ def start_donation(campaign, form, meta):
         check.failed()
         log.warning("Stripe answered a Checkout Session without a usable URL")
         raise DonationNotStarted(502)
-    check.stored()
     return url
 
 

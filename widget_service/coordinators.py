@@ -49,7 +49,6 @@ def enlist_coordinator(campaign, form, meta):
     except Exception:
         check.failed()
         raise
-    check.stored()
 
 
 def _insert_unless_offered(values):

@@ -25,7 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from . import captcha, ratelimits
 from .cache import TTLCache
 from .errors import WidgetError
-from .ratelimits import email_hit, email_limited
+from .ratelimits import email_refund, email_spend
 from .redis_client import get_redis, key, redis_errors
 
 log = logging.getLogger(__name__)
@@ -55,27 +55,25 @@ class FormCheck:
     email_canonical: str = ""
     nonce: str | None = None
 
-    def stored(self):
-        """The form is committed: it now counts against its mailbox's allowance."""
-        if self.verdict == STORE and self.email_canonical:
-            email_hit(self.kind, self.campaign_id, self.email_canonical)
-
     def failed(self):
-        """Storing failed (the database went away): the same form may be sent again."""
+        """Storing failed (the database went away): the same form may be sent again, so its
+        token and its mailbox's allowance are given back."""
         if self.nonce:
             _forget_use(self.nonce)
+        if self.verdict == STORE and self.email_canonical:
+            email_refund(self.kind, self.campaign_id, self.email_canonical)
 
 
 def check_form(kind, campaign, form, email_canonical, token_required):
     """Every check a valid ``kind`` form passes before it is stored.
 
     The order matters. Traps first; the captcha only for forms no trap caught; then the form
-    token is used up, so a replay is caught, and only then is the mailbox's allowance tested,
-    so neither a bot's trapped forms nor its replays use up a real signer's allowance (a form
-    with no address, ``email_canonical`` None, has none and is never DROP). The
-    allowance is spent, and the token kept spent, only once the form is stored (``stored`` /
-    ``failed``): a person whose form came back (a mistyped field, a failed captcha, a 503)
-    can send the same form again.
+    token is used up, so a replay is caught, and only then is one of the mailbox's allowance
+    spent (tested and spent in one step), so neither a bot's trapped forms nor its replays use
+    up a real signer's allowance (a form with no address, ``email_canonical`` None, has none
+    and is never DROP). A form that then cannot be stored gives both back (``failed``): a
+    person whose form came back (a mistyped field, a failed captcha, a 503) can send the
+    same form again.
     Raises ``FormExpired``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a person to act on.
     """
     trap, nonce = _traps(kind, form, token_required)
@@ -89,7 +87,7 @@ def check_form(kind, campaign, form, email_canonical, token_required):
         return FormCheck(SUSPECT)
     check = FormCheck(STORE, kind, campaign.id, email_canonical or "", nonce)
     # A form without an address (the donate form) has no per-mailbox allowance.
-    if email_canonical and email_limited(kind, campaign.id, email_canonical):
+    if email_canonical and not email_spend(kind, campaign.id, email_canonical):
         check.verdict = DROP
     return check
 

@@ -2,8 +2,9 @@
 
 Per client IP (IPv6: its /64) per campaign, burst and sustained, sized for carrier-grade NAT;
 an optional campaign-wide surge limit; a tighter per-IP limit for starting donations; per
-canonical email, tested before a form is stored and spent once it is (``protection.check_form``
-answers an exhausted mailbox like a duplicate, so it reveals nobody's signature); and limits
+canonical email, tested and spent in one step as a form passes the other checks, and given back
+if the form cannot be stored (``protection.check_form`` answers an exhausted mailbox like a
+duplicate, so it reveals nobody's signature); and limits
 on other views (downloads) marked ``@rate_limited(SETTING)``. Addresses enter keys only as
 keyed hashes. A refusal is a 429 with ``Retry-After``; no ``X-RateLimit-*`` headers.
 """
@@ -87,20 +88,15 @@ def rate_limited(setting):
     return mark
 
 
-def _limit(limiter, kind, view):
-    """Wrap ``view`` in its per-IP limits and the surge limit, shared by every ``kind`` view."""
-    settings = view.msp_form_limits
-
-    def ip_limits():
-        return ";".join(current_app.config[setting] for setting in settings)
-
+def _limit(limiter, config, kind, view):
+    """Wrap ``view`` in its per-IP limits, and in the campaign-wide surge limit when one is set,
+    shared by every ``kind`` view. The limits are read from ``config`` once, here: parsed once,
+    not on every request, and no surge check at all when there is no surge limit."""
+    ip_limits = ";".join(config[setting] for setting in view.msp_form_limits)
     view = limiter.shared_limit(ip_limits, scope=f"{kind}-ip", key_func=client_campaign_key)(view)
-    return limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_SURGE"] or "1/second",
-        scope=f"{kind}-surge",
-        key_func=_campaign_in_key,
-        exempt_when=lambda: not current_app.config["RATELIMIT_SURGE"],
-    )(view)
+    if config["RATELIMIT_SURGE"]:
+        view = limiter.shared_limit(config["RATELIMIT_SURGE"], scope=f"{kind}-surge", key_func=_campaign_in_key)(view)
+    return view
 
 
 def _email_key(kind, campaign_id, email_canonical):
@@ -114,30 +110,35 @@ def _email_key(kind, campaign_id, email_canonical):
     )
 
 
-def email_limited(kind, campaign_id, email_canonical):
-    """True when this mailbox has used up its allowance; the caller answers as for a duplicate."""
+def email_spend(kind, campaign_id, email_canonical):
+    """Spend one of this mailbox's allowance; False when it had none left (the caller then
+    answers as for a duplicate). Testing and spending is one atomic step, one round trip."""
     if not current_app.config["RATELIMIT_ENABLED"]:
-        return False
+        return True
     try:
-        return not current_app.extensions["msp_limiter"].limiter.test(*_email_key(kind, campaign_id, email_canonical))
+        return current_app.extensions["msp_limiter"].limiter.hit(*_email_key(kind, campaign_id, email_canonical))
     except Exception as error:  # the limits storage failed: never refuse a supporter for it
         log.warning("per-email limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
-        return False
+        return True
 
 
-def email_hit(kind, campaign_id, email_canonical):
+def email_refund(kind, campaign_id, email_canonical):
+    """Give a mailbox its allowance back after its form could not be stored (the database went
+    away), so the same form can be sent again. A moving window cannot take one entry back, so
+    the mailbox's window is cleared: a failure of our own can only ever loosen its limit."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
     try:
-        current_app.extensions["msp_limiter"].limiter.hit(*_email_key(kind, campaign_id, email_canonical))
+        current_app.extensions["msp_limiter"].limiter.clear(*_email_key(kind, campaign_id, email_canonical))
     except Exception as error:
-        log.warning("per-email limit not recorded, rate-limit storage failed: %s", error.__class__.__name__)
+        log.warning("per-email allowance not given back, rate-limit storage failed: %s", error.__class__.__name__)
 
 
 def init_app(app):
     """Bind the rate limiter and wrap every view marked with ``protected_form`` or ``rate_limited``.
 
-    Call after the blueprints are registered. The limiter is made per app rather than as one
+    Call after the blueprints are registered. The limits are read from the config here, once
+(change them by restarting, as for any setting). The limiter is made per app rather than as one
     unbound extension: Flask-Limiter keeps settings such as storage and key prefix on the
     extension object, so one instance bound to several apps (the tests, several instances in
     one process) would mix them.
@@ -186,13 +187,22 @@ def init_app(app):
 
     limiter = Limiter(key_func=client_campaign_key, app=app)
     app.extensions["msp_limiter"] = limiter
+    limited = set()
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "msp_form_kind", None)
         if kind:
-            app.view_functions[endpoint] = _limit(limiter, kind, view)
+            app.view_functions[endpoint] = _limit(limiter, config, kind, view)
+            limited.add(endpoint)
         setting = getattr(view, "msp_rate_limit", None)
         if setting:
-            limit = limiter.limit(lambda setting=setting: current_app.config[setting], key_func=client_campaign_key)
-            app.view_functions[endpoint] = limit(view)
+            app.view_functions[endpoint] = limiter.limit(config[setting], key_func=client_campaign_key)(view)
+            limited.add(endpoint)
+
+    @limiter.request_filter
+    def unlimited():
+        """Views with no limit of their own (the count, the widget pages) skip the limiter's
+        per-request work: there are no application-wide limits for it to find."""
+        return request.endpoint not in limited
+
     if not config["RATELIMIT_ENABLED"]:
         app.logger.warning("WIDGET_RATELIMIT_ENABLED is off: no form is rate limited")

@@ -55,7 +55,6 @@ def sign_petition(campaign, form, meta):
     except Exception:
         check.failed()
         raise
-    check.stored()
     if reported is not None:
         counted(campaign_id, *reported)
 

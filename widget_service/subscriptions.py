@@ -69,7 +69,6 @@ def subscribe(campaign, form, meta):
     except Exception:
         check.failed()
         raise
-    check.stored()
 
 
 def record_subscription(campaign_id, email, email_canonical, name, lang, source):
