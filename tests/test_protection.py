@@ -492,7 +492,7 @@ def test_a_form_that_met_a_database_failure_can_be_sent_again_and_counts(make_ap
     failures = []
 
     def cut_once(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO SIGNATURE") and not failures:
+        if "INSERT INTO SIGNATURE" in statement.upper() and not failures:
             failures.append(statement)
             raise OperationalError(statement, {}, Exception("connection cut"))
 

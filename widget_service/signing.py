@@ -3,7 +3,7 @@ import logging
 
 
 from . import protection
-from .counting import add_to_count, counted
+from .counting import counted, insert_counted
 from .errors import CampaignClosed, ValidationFailed
 from .extensions import db, insert_unless_present
 from .models import Signature, Subscription
@@ -44,13 +44,17 @@ def sign_petition(campaign, form, meta):
     campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
     reported = None  # the shard's new value, reported to the live count once committed
     try:
-        if _insert_unless_signed(values) and state in Signature.COUNTED_STATES:
-            reported = add_to_count(campaign_id)
-            if clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
+        if state in Signature.COUNTED_STATES:
+            reported = insert_counted(values)  # None: this mailbox has signed already
+            if reported is None:
+                log.info("duplicate signature ignored")
+            elif clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
                 record_subscription(
                     campaign_id, clean["email"], clean["email_canonical"], clean["name"], clean["lang"],
                     Subscription.PETITION,
                 )
+        else:
+            insert_unless_present(Signature, values)  # a suspect row; the index ignores those
         db.session.commit()
     except Exception:
         check.failed()
@@ -58,10 +62,3 @@ def sign_petition(campaign, form, meta):
     if reported is not None:
         counted(campaign_id, *reported)
 
-
-def _insert_unless_signed(values):
-    """Insert a signature; False when this mailbox has signed the campaign already."""
-    inserted = insert_unless_present(Signature, values)
-    if not inserted:
-        log.info("duplicate signature ignored")
-    return inserted
