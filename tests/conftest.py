@@ -10,6 +10,7 @@ import redis as redis_lib
 import sqlalchemy
 
 from widget_service import create_app
+from widget_service.config import engine_options
 from widget_service.extensions import db
 
 from . import services
@@ -30,7 +31,7 @@ def database_url(request, tmp_path):
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     try:
-        yield url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+        yield url, {**engine_options(url), "connect_args": {"options": f"-csearch_path={schema}"}}
     finally:
         with admin.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))

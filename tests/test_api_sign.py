@@ -1,14 +1,19 @@
 """POST /api/v1/campaigns/<slug>/signatures through HTTP, on SQLite and PostgreSQL."""
 import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy
 from sqlalchemy import func, select
 
 from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.extensions import db
 from widget_service.models import Signature
 
-from .builders import signature
+from .builders import make_campaign, signature
+from .conftest import Widget
 
 
 def rows(app, slug=None):
@@ -195,3 +200,36 @@ def test_nothing_is_stored_when_the_count_cannot_be_written(app, widget, campaig
     assert response.status_code >= 500
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server to close them
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(make_app, database_url):
+    """The server ends the pool's idle connections (``pg_terminate_backend``, as in a restart or a
+    failover): the next signature gets fresh ones and succeeds, instead of failing with a 503
+    on a dead connection. The pool checks each connection's socket as it hands it out."""
+    url, options = database_url
+    name = f"pool-{uuid.uuid4().hex[:12]}"
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={
+        **options, "connect_args": {**options["connect_args"], "application_name": name},
+    })
+    with app.app_context():
+        slug = make_campaign().slug
+
+    def sign(email):
+        return Widget(app.test_client()).sign(slug, email=email).status_code
+
+    with ThreadPoolExecutor(4) as pool:  # several connections in the pool
+        assert set(pool.map(sign, [f"pool{n}@example.org" for n in range(8)])) == {202}
+    admin = sqlalchemy.create_engine(url)
+    try:
+        with admin.connect() as connection:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = :name"
+            assert connection.execute(sqlalchemy.text(query), {"name": name}).all(), "the pool holds connections"
+            connection.execute(sqlalchemy.text(f"SELECT pg_terminate_backend(pid) FROM ({query}) AS pooled"), {"name": name})
+            deadline = time.monotonic() + 10
+            while connection.execute(sqlalchemy.text(query), {"name": name}).all() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        admin.dispose()
+    assert [sign(f"after{n}@example.org") for n in range(5)] == [202] * 5
+    assert Widget(app.test_client()).count(slug) == len(rows(app)) == 13

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import attachments, captcha, cli, config, counting, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
-from .extensions import babel, cors, db, migrate
+from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
 from .validation import LANGUAGES
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -62,6 +62,9 @@ def select_locale():
 
 def register_extensions(app):
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            drop_connections_closed_while_idle(db.engine)
 
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse). When the database
     # cut the connection mid-request, rolling the session back fails too; the request already

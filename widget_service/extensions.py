@@ -1,9 +1,12 @@
 """Flask extensions, created unbound and bound in ``create_app``."""
+import select
+
 from flask_babel import Babel
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints, so Alembic's batch mode (SQLite) can alter them later.
@@ -59,3 +62,26 @@ def insert_unless_present(model, values):
         )
 
     return db.session.execute(prepared(f"insert-unless-present:{model.__tablename__}", build), values).first() is not None
+
+
+def drop_connections_closed_while_idle(engine):
+    """Check each PostgreSQL connection as it leaves the pool, without a round trip.
+
+    A connection that the server closed while it sat in the pool (``pg_terminate_backend``, a
+    restart, a failover) has something to read although nothing was asked: the server's
+    goodbye, or the end of the stream. The check polls the socket, and raising
+    ``DisconnectionError`` makes the pool open a fresh connection instead (SQLAlchemy's
+    documented custom pessimistic check). It replaces ``pool_pre_ping``, which sent a
+    ``SELECT 1`` before every request's first statement. A connection that dies silently (a
+    network partition: nothing to read) fails on first use instead: that request gets a 503,
+    and SQLAlchemy renews the pool.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def drop_if_closed(dbapi_connection, record, proxy):
+        if dbapi_connection.closed:
+            raise DisconnectionError("the connection was closed")
+        poller = select.poll()
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        if poller.poll(0):
+            raise DisconnectionError("the server closed the connection while it was idle")
