@@ -221,3 +221,14 @@ def test_every_urdu_string_is_translated():
         messages = [m for m in read_po(handle) if m.id]
     untranslated = [m.id for m in messages if m.fuzzy or not all(m.string if isinstance(m.string, tuple) else [m.string])]
     assert messages and untranslated == []
+
+
+def test_no_page_has_a_session_cookie_to_set(app, client, campaign):
+    """Flask's cookie session is switched off: code that tried to write to it would fail
+    loudly rather than quietly give supporters a cookie."""
+    from flask import session
+
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        session["anything"] = "kept nowhere"
+    for path in (f"/widgets/{campaign}/petition", f"/api/v1/campaigns/{campaign}/count", "/healthz"):
+        assert "Set-Cookie" not in client.get(path).headers

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, request, url_for
+from flask.sessions import SessionInterface
 from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +21,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(overrides=None):
     """Build the app from ``WIDGET_*`` variables, then ``overrides`` (tests pass a dict)."""
     app = Flask(__name__)
+    app.session_interface = NoSessions()
     app.config.update(config.from_environ())
     app.config.update(overrides or {})
     configure_logging(app)
@@ -34,6 +36,18 @@ def create_app(overrides=None):
     register_template_context(app)
     cli.init_app(app)
     return app
+
+
+class NoSessions(SessionInterface):
+    """The service keeps no session and sets no cookie, ever: an iframe on an ally's page loses
+    third-party cookies anyway, and a cookie would tie a supporter's visits together. Flask's
+    cookie session would still look for its cookie and build a signer on every request."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        pass
 
 
 def configure_logging(app):
