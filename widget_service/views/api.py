@@ -50,10 +50,14 @@ def campaign_summary(slug):
 
 @bp.get("/campaigns/<slug>/count")
 def campaign_count(slug):
+    """The hottest read of all (every widget view): two numbers, their ETag made from the
+    numbers themselves rather than by hashing the body."""
     campaign = campaign_ref(slug)
-    response = jsonify({"signatures": current_count(campaign.id), "goal": campaign.goal})
+    signatures = current_count(campaign.id)
+    body = json.dumps({"signatures": signatures, "goal": campaign.goal})
+    response = current_app.response_class(body, mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['COUNT_CACHE_SECONDS']}"
-    response.add_etag()
+    response.set_etag(f"{campaign.id}-{signatures}-{campaign.goal}")
     return response.make_conditional(request)
 
 
