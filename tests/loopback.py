@@ -23,6 +23,10 @@ class LoopbackServer(ThreadingHTTPServer):
 
 
 class QuietHandler(BaseHTTPRequestHandler):
+    # Keep-alive, as the real services speak it: the service's pooled connections are reused
+    # instead of each verify or API call opening a new one (every answer has a Content-Length).
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
