@@ -8,6 +8,7 @@ to PostgreSQL and Redis, then the cProfile functions with the most cumulative ti
 schema and a Redis key prefix of its own and removes them. Run by hand, like bench/run.py.
 """
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -24,6 +25,7 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from widget_service import create_app  # noqa: E402
+from widget_service.config import engine_options  # noqa: E402
 
 POSTGRES_URL = os.environ.get("WIDGET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WIDGET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -49,46 +51,53 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     args = parser.parse_args()
+    with service_app() as (app, slug):
+        run(args, app, slug)
 
+
+@contextlib.contextmanager
+def service_app():
+    """The app as in production (rate limits on, PostgreSQL and Redis) in a schema and a Redis
+    key prefix of its own, removed afterwards, with the demo campaign: ``(app, slug)``."""
     schema, prefix = f"prof_{uuid.uuid4().hex[:8]}", f"prof-{uuid.uuid4().hex[:8]}:"
     admin = sqlalchemy.create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     try:
-        run(args, schema, prefix)
+        app = create_app({
+            "ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                **engine_options(POSTGRES_URL), "connect_args": {"options": f"-csearch_path={schema}"},
+            },
+            "REDIS_URL": REDIS_URL,
+            "REDIS_PREFIX": prefix,
+            "TRUSTED_PROXIES": 1,
+            "PUBLIC_URL": "http://127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        })
+        from widget_service import demo_campaign
+        from widget_service.campaigns import create_campaign
+        from widget_service.extensions import db
+
+        with app.app_context():
+            db.create_all()
+            slug = create_campaign(demo_campaign.SLUG, demo_campaign.GOAL, demo_campaign.TEXTS).slug
+        yield app, slug
+        with app.app_context():
+            db.engine.dispose()
     finally:
         with admin.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
 
 
-def run(args, schema, prefix):
-    app = create_app({
-        "ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-        "REDIS_URL": REDIS_URL,
-        "REDIS_PREFIX": prefix,
-        "TRUSTED_PROXIES": 1,
-        "PUBLIC_URL": "http://127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    })
-    from widget_service import demo_campaign
-    from widget_service.campaigns import create_campaign
-    from widget_service.extensions import db
-
-    with app.app_context():
-        db.create_all()
-        slug = create_campaign(demo_campaign.SLUG, demo_campaign.GOAL, demo_campaign.TEXTS).slug
-    client = app.test_client()
-    statements = []
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    redis_calls = RedisCalls()
-
+def signer(client, slug):
+    """``sign(n)``: the ``n``-th signature, from a mailbox and a client IP of its own."""
     def sign(n):
         response = client.post(
             f"/api/v1/campaigns/{slug}/signatures",
@@ -97,6 +106,18 @@ def run(args, schema, prefix):
         )
         assert response.status_code == 202, response.get_data(as_text=True)
 
+    return sign
+
+
+def run(args, app, slug):
+    from widget_service.extensions import db
+
+    client = app.test_client()
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    redis_calls = RedisCalls()
+    sign = signer(client, slug)
     for n in range(50):  # warm up: connections, caches, scripts
         sign(n)
     statements.clear()
