@@ -28,7 +28,8 @@ KINDS = ("healthz", "count", "sign")
 
 
 def child(kind, requests, ready):
-    """Set up, warm up, tell the parent (``ready``), then make ``requests`` requests of ``kind``."""
+    """Set up, warm up, tell the parent (``ready``), wait until it has switched the counting on
+    (``ready`` + ".go"), then make ``requests`` requests of ``kind``."""
     from profile_signing import service_app, signer
 
     with service_app() as (app, slug):
@@ -44,7 +45,9 @@ def child(kind, requests, ready):
         for n in range(50):
             one(n)
         Path(ready).touch()
-        time.sleep(1.5)  # the parent switches the instrumentation on meanwhile
+        go = Path(ready + ".go")
+        while not go.exists():
+            time.sleep(0.05)
         for n in range(50, 50 + requests):
             one(n)
 
@@ -66,6 +69,7 @@ def counted(kind, requests, scratch):
             raise SystemExit(f"{kind}: the run under valgrind stopped early:\n{output.read_text()[-2000:]}")
         time.sleep(0.2)
     subprocess.run(["callgrind_control", "-i", "on", str(process.pid)], check=True, capture_output=True)
+    Path(f"{ready}.go").touch()
 
     def result():
         if process.wait() != 0:

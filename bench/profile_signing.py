@@ -63,13 +63,14 @@ def service_app():
     admin = sqlalchemy.create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    production = engine_options(POSTGRES_URL)
     try:
         app = create_app({
             "ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                **engine_options(POSTGRES_URL), "connect_args": {"options": f"-csearch_path={schema}"},
+                **production, "connect_args": {**production["connect_args"], "options": f"-csearch_path={schema}"},
             },
             "REDIS_URL": REDIS_URL,
             "REDIS_PREFIX": prefix,

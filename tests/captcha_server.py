@@ -59,10 +59,13 @@ class Handler(QuietHandler):
         self._send(404, "not found", "text/plain")
 
     def do_POST(self):
+        # The body is read whatever the path: on a kept-alive connection, an unread body would be
+        # taken for the next request.
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
         if self.path != "/siteverify":
             return self._send(404, "not found", "text/plain")
-        length = int(self.headers.get("Content-Length") or 0)
-        fields = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        fields = {k: v[0] for k, v in parse_qs(body).items()}
         self.server.requests.append(fields)
         if self.server.delay:
             time.sleep(self.server.delay)

@@ -31,7 +31,8 @@ def database_url(request, tmp_path):
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     try:
-        yield url, {**engine_options(url), "connect_args": {"options": f"-csearch_path={schema}"}}
+        production = engine_options(url)  # the pool settings of production, in this test's schema
+        yield url, {**production, "connect_args": {**production["connect_args"], "options": f"-csearch_path={schema}"}}
     finally:
         with admin.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))

@@ -202,6 +202,17 @@ def test_nothing_is_stored_when_the_count_cannot_be_written(app, widget, campaig
         assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_healthy_pooled_connections_are_reused(app, widget, campaign):
+    """The check on connections leaving the pool keeps the healthy ones: signing one after
+    another opens no new connection."""
+    opened = []
+    with app.app_context():
+        sqlalchemy.event.listen(db.engine, "connect", lambda *args: opened.append(args))
+    assert [widget.sign(campaign).status_code for _ in range(5)] == [202] * 5
+    assert opened == []
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no server to close them
 def test_a_pooled_connection_the_server_closed_is_replaced_before_use(make_app, database_url):
     """The server ends the pool's idle connections (``pg_terminate_backend``, as in a restart or a

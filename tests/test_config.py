@@ -20,6 +20,7 @@ def test_variables_are_read():
     })
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/widgets"
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 5
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["keepalives"] == 1
     assert settings["TRUSTED_PROXIES"] == 2 and settings["COUNT_CACHE_SECONDS"] == 5
     assert settings["REDIS_URL"] == "redis://cache:6379/0"
 

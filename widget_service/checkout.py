@@ -59,7 +59,7 @@ def start_donation(campaign, form, meta):
     try:
         session = _create_checkout_session(campaign, clean, meta)
     except stripe.StripeError as error:
-        check.failed()  # the same form may be sent again
+        check.failed(error)  # the same form may be sent again
         log.warning("Stripe Checkout not started for %s: %s", campaign.slug, error.__class__.__name__)
         # Unreachable or too slow: 503, try again. Answered with an error: 502, a bad gateway.
         raise DonationNotStarted(503 if isinstance(error, stripe.APIConnectionError) else 502) from None

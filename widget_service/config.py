@@ -147,9 +147,12 @@ def engine_options(database_url):
     if database_url.startswith("sqlite"):
         # Concurrent writers wait for the lock instead of failing at once.
         return {"connect_args": {"timeout": 15}}
-    # Connections cut by the server (restart, failover) are noticed before use by
-    # ``extensions.drop_connections_closed_while_idle``, without a round trip.
-    return {"pool_size": 5, "max_overflow": 10}
+    # A connection the server closed while it sat in the pool (a restart, a failover) is noticed
+    # as it leaves the pool by ``extensions.drop_connections_closed_while_idle``, without a round
+    # trip. TCP keepalives make one whose server vanished without a word (a host gone) show up
+    # the same way after about a minute of quiet.
+    keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    return {"pool_size": 5, "max_overflow": 10, "connect_args": keepalives}
 
 
 def check(config, log):

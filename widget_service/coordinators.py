@@ -46,8 +46,8 @@ def enlist_coordinator(campaign, form, meta):
     try:
         _insert_unless_offered(values)
         db.session.commit()
-    except Exception:
-        check.failed()
+    except Exception as error:
+        check.failed(error)
         raise
 
 

@@ -136,12 +136,10 @@ def add_to_count(campaign_id, amount=1):
     return shard, generation, value
 
 
-def _shard_upsert(insert, rows):
-    """The shard upsert: ``insert`` of the shard ``rows`` (parameters, or a select), adding to a
-    shard that exists, returning its ``(generation, value)``."""
+def _shard_upsert(statement):
+    """``statement``, an insert of shard rows, made to add to a shard that exists and to return
+    the shard's ``(generation, value)``."""
     table = CounterShard.__table__
-    statement = insert(table)
-    statement = statement.values(rows) if isinstance(rows, dict) else statement.from_select(list(rows.selected_columns.keys()), rows)
     return statement.on_conflict_do_update(
         index_elements=[table.c.campaign_id, table.c.shard],
         set_={"count": table.c.count + statement.excluded.count},
@@ -150,9 +148,7 @@ def _shard_upsert(insert, rows):
 
 def _add_statement():
     """The shard upsert, run with parameters (compiled once: a hot path)."""
-    return prepared("add-to-count", lambda insert: _shard_upsert(insert, {
-        "campaign_id": bindparam("campaign_id"), "shard": bindparam("shard"), "count": bindparam("count"),
-    }))
+    return prepared("add-to-count", lambda insert: _shard_upsert(insert(CounterShard.__table__)))
 
 
 def insert_counted(values):
@@ -176,6 +172,8 @@ def insert_counted(values):
 
 
 def _insert_counted_statement(insert):
+    """``insert_counted``'s statement on PostgreSQL: the signature's insert, as a CTE returning its
+    row unless the mailbox has signed already, and the shard upsert fed by that row."""
     table = Signature.__table__
     new = (
         insert(table)
@@ -185,12 +183,13 @@ def _insert_counted_statement(insert):
         .returning(table.c.campaign_id)
         .cte("new_signature")
     )
-    return _shard_upsert(insert, select(
+    one_more = select(
         new.c.campaign_id,
         bindparam("shard", type_=SmallInteger).label("shard"),
         literal(1, BigInteger).label("count"),
         literal(0, Integer).label("generation"),  # a new shard row's; an existing row keeps its own
-    ))
+    )
+    return _shard_upsert(insert(CounterShard.__table__).from_select(list(one_more.selected_columns.keys()), one_more))
 
 
 def counted(campaign_id, shard, generation, value):

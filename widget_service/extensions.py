@@ -72,9 +72,11 @@ def drop_connections_closed_while_idle(engine):
     goodbye, or the end of the stream. The check polls the socket, and raising
     ``DisconnectionError`` makes the pool open a fresh connection instead (SQLAlchemy's
     documented custom pessimistic check). It replaces ``pool_pre_ping``, which sent a
-    ``SELECT 1`` before every request's first statement. A connection that dies silently (a
-    network partition: nothing to read) fails on first use instead: that request gets a 503,
-    and SQLAlchemy renews the pool.
+    ``SELECT 1`` before every request's first statement. A connection whose server vanished
+    without a word has nothing to read until its TCP keepalives (``config.engine_options``)
+    give up; used before that, it fails: that request gets a 503, and SQLAlchemy renews the
+    pool. (An idle connection would also have something to read after a ``NOTIFY``, and be
+    replaced for nothing; the service never ``LISTEN``s.)
     """
 
     @event.listens_for(engine, "checkout")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import captcha, ratelimits
 from .cache import TTLCache
@@ -47,7 +48,8 @@ DROP = "drop"  # the mailbox is over its limit: store nothing, answer like a dup
 
 @dataclass
 class FormCheck:
-    """The verdict on a form (STORE, SUSPECT or DROP), and what to settle once it is stored."""
+    """The verdict on a form (STORE, SUSPECT or DROP), and what to give back if it cannot be
+    stored."""
 
     verdict: str
     kind: str = ""
@@ -55,12 +57,13 @@ class FormCheck:
     email_canonical: str = ""
     nonce: str | None = None
 
-    def failed(self):
-        """Storing failed (the database went away): the same form may be sent again, so its
-        token and its mailbox's allowance are given back."""
+    def failed(self, error=None):
+        """Storing (or what follows the checks) failed with ``error``: the same form may be sent
+        again, so its token is given back, and its mailbox's allowance too when the database
+        went away (an outage of ours, which nobody outside can cause at will)."""
         if self.nonce:
             _forget_use(self.nonce)
-        if self.verdict == STORE and self.email_canonical:
+        if self.verdict == STORE and self.email_canonical and isinstance(error, (OperationalError, InterfaceError)):
             email_refund(self.kind, self.campaign_id, self.email_canonical)
 
 

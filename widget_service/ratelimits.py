@@ -2,11 +2,11 @@
 
 Per client IP (IPv6: its /64) per campaign, burst and sustained, sized for carrier-grade NAT;
 an optional campaign-wide surge limit; a tighter per-IP limit for starting donations; per
-canonical email, tested and spent in one step as a form passes the other checks, and given back
-if the form cannot be stored (``protection.check_form`` answers an exhausted mailbox like a
-duplicate, so it reveals nobody's signature); and limits
-on other views (downloads) marked ``@rate_limited(SETTING)``. Addresses enter keys only as
-keyed hashes. A refusal is a 429 with ``Retry-After``; no ``X-RateLimit-*`` headers.
+canonical email, tested and spent in one step as a form passes the other checks, and given
+back if the database fails to store it (``protection.check_form`` answers an exhausted mailbox
+like a duplicate, so it reveals nobody's signature); and limits on other views (downloads)
+marked ``@rate_limited(SETTING)``. Addresses enter keys only as keyed hashes. A refusal is a
+429 with ``Retry-After``; no ``X-RateLimit-*`` headers.
 """
 import hashlib
 import hmac
@@ -102,7 +102,7 @@ def _limit(limiter, config, kind, view):
 def _email_key(kind, campaign_id, email_canonical):
     config = current_app.config
     return (
-        parse(config["RATELIMIT_EMAIL"]),
+        current_app.extensions["msp_email_limit"],
         config["RATELIMIT_KEY_PREFIX"],
         f"{kind}-email",
         str(campaign_id),
@@ -123,9 +123,10 @@ def email_spend(kind, campaign_id, email_canonical):
 
 
 def email_refund(kind, campaign_id, email_canonical):
-    """Give a mailbox its allowance back after its form could not be stored (the database went
-    away), so the same form can be sent again. A moving window cannot take one entry back, so
-    the mailbox's window is cleared: a failure of our own can only ever loosen its limit."""
+    """Give a mailbox its allowance back after its form could not be stored because the database
+    went away, so the same form can be sent again. A moving window cannot take one entry back,
+    so the mailbox's whole window is cleared: an outage of our own only ever loosens a limit,
+    and nobody outside can cause one at will."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
     try:
@@ -138,8 +139,8 @@ def init_app(app):
     """Bind the rate limiter and wrap every view marked with ``protected_form`` or ``rate_limited``.
 
     Call after the blueprints are registered. The limits are read from the config here, once
-(change them by restarting, as for any setting). The limiter is made per app rather than as one
-    unbound extension: Flask-Limiter keeps settings such as storage and key prefix on the
+    (change them by restarting, as for any setting). The limiter is made per app rather than as
+    one unbound extension: Flask-Limiter keeps settings such as storage and key prefix on the
     extension object, so one instance bound to several apps (the tests, several instances in
     one process) would mix them.
     """
@@ -162,7 +163,7 @@ def init_app(app):
     config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['REDIS_PREFIX']}limits")
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     # Fail open: a storage error the fallback does not catch (several requests failing at the
-    # moment Redis dies, or the deduction after a signature is stored) is logged, never a 500.
+    # moment Redis dies) is logged, never a 500.
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # No X-RateLimit-* headers: "remaining" would tell people behind one IP that a neighbour
     # signed, and working them out costs a Redis round trip on every form. A refusal gets its
@@ -186,7 +187,7 @@ def init_app(app):
         return response
 
     limiter = Limiter(key_func=client_campaign_key, app=app)
-    app.extensions["msp_limiter"] = limiter
+    app.extensions.update(msp_limiter=limiter, msp_email_limit=parse(config["RATELIMIT_EMAIL"]))
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "msp_form_kind", None)
         if kind:
@@ -196,9 +197,11 @@ def init_app(app):
             app.view_functions[endpoint] = limiter.limit(config[setting], key_func=client_campaign_key)(view)
 
     # Every limit here is a view's own, checked by its decorator. Flask-Limiter's before-request
-    # pass looks for application-wide, default and meta limits, which this service has none
-    # of, and cost every request about 0.2 M instructions (15% of /healthz): unhook it.
-    if limiter._check_request_limit in app.before_request_funcs[None]:  # not hooked when disabled
+    # pass looks for application-wide, default and meta limits, which this service sets none
+    # of, and cost every request about 0.2 M instructions (15% of /healthz): unhook it, unless
+    # somebody configured such limits (it is not hooked at all when the limiter is disabled).
+    wide = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+    if not any(config.get(name) for name in wide) and limiter._check_request_limit in app.before_request_funcs[None]:
         app.before_request_funcs[None].remove(limiter._check_request_limit)
 
     if not config["RATELIMIT_ENABLED"]:

@@ -56,9 +56,8 @@ def sign_petition(campaign, form, meta):
         else:
             insert_unless_present(Signature, values)  # a suspect row; the index ignores those
         db.session.commit()
-    except Exception:
-        check.failed()
+    except Exception as error:
+        check.failed(error)
         raise
     if reported is not None:
         counted(campaign_id, *reported)
-

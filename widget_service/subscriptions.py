@@ -66,8 +66,8 @@ def subscribe(campaign, form, meta):
             campaign.id, clean["email"], clean["email_canonical"], clean["name"], clean["email_lang"], Subscription.NOTIFY
         )
         db.session.commit()
-    except Exception:
-        check.failed()
+    except Exception as error:
+        check.failed(error)
         raise
 
 

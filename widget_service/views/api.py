@@ -57,7 +57,7 @@ def campaign_count(slug):
     body = json.dumps({"signatures": signatures, "goal": campaign.goal})
     response = current_app.response_class(body, mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['COUNT_CACHE_SECONDS']}"
-    response.set_etag(f"{campaign.id}-{signatures}-{campaign.goal}")
+    response.set_etag(f"count1-{campaign.id}-{signatures}-{campaign.goal}")  # count1: this body's format
     return response.make_conditional(request)
 
 
