@@ -74,9 +74,9 @@ def check_form(kind, campaign, form, email_canonical, token_required):
     token is used up, so a replay is caught, and only then is one of the mailbox's allowance
     spent (tested and spent in one step), so neither a bot's trapped forms nor its replays use
     up a real signer's allowance (a form with no address, ``email_canonical`` None, has none
-    and is never DROP). A form that then cannot be stored gives both back (``failed``): a
-    person whose form came back (a mistyped field, a failed captcha, a 503) can send the
-    same form again.
+    and is never DROP). A form that the database then fails to store gives both back
+    (``failed``), and a form that came back before this point (a mistyped field, a failed
+    captcha) has spent neither: either way its supporter can send the same form again.
     Raises ``FormExpired``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a person to act on.
     """
     trap, nonce = _traps(kind, form, token_required)
