@@ -1,6 +1,6 @@
 """Benchmark: the service under gunicorn on PostgreSQL and Redis, loaded with wrk from loopback.
 
-    .venv/bin/python bench/run.py [--seconds 10] [--connections 32] [--rounds 3]
+    .venv/bin/python bench/run.py [--seconds 10] [--connections 32] [--rounds 5]
 
 Needs PostgreSQL and Redis (the same defaults as the tests: WIDGET_TEST_POSTGRES_URL,
 WIDGET_TEST_REDIS_URL) and wrk (`apt-get install wrk`). It works in a schema and a Redis key
@@ -132,7 +132,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3, help="baseline/endpoint pairs for the read-only endpoints")
+    parser.add_argument("--rounds", type=int, default=5, help="baseline/endpoint pairs for the read-only endpoints")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
