@@ -14,10 +14,10 @@ is missing from the rows.
 The baseline is measured again right before each endpoint, on the same server, and each ratio
 is to that adjacent run: the speed of a shared virtual machine drifts (runs here have seen
 /healthz alone fall from 4,200 to 1,200 req/s between two consecutive runs), and a ratio to one
-early baseline would mostly measure that drift. The read-only endpoints alternate with the
-baseline in ``--rounds`` short pairs and report the medians (of req/s and of the pairs'
-ratios), so one slow spell cannot decide a ratio; signing runs once, so every address it signs
-with is new and the audit holds. The baseline row shows the median of all baseline runs.
+early baseline would mostly measure that drift. Every endpoint alternates with the baseline in
+``--rounds`` short pairs and reports the pair with the median ratio, so one slow spell cannot
+decide a figure; each signing round signs with addresses of its own, so every signature is new
+and the audit holds. The baseline row shows the median of all baseline runs.
 """
 import argparse
 import json
@@ -162,14 +162,14 @@ def main():
     results, baselines, signed_ok = {}, [], 0
 
     def measure(service, name, path, script=None):
-        """``path`` (or wrk ``script``) under load, right after the baseline on the same server;
-        a read-only ``path`` in ``--rounds`` alternating pairs."""
-        rounds = 1 if script else args.rounds
-        seconds = max(1, round(args.seconds / rounds))
+        """``path`` (or the wrk script ``script(round)`` makes) under load in ``--rounds`` pairs,
+        each right after the baseline on the same server."""
+        seconds = max(1, round(args.seconds / args.rounds))
         pairs = []
-        for _ in range(rounds):
+        for round_ in range(args.rounds):
             baselines.append(run_wrk(service.url + "/healthz", seconds, args.connections))
-            pairs.append((run_wrk(service.url + path, seconds, args.connections, script), baselines[-1]["rps"]))
+            run = run_wrk(service.url + path, seconds, args.connections, script and script(round_))
+            pairs.append((run, baselines[-1]["rps"]))
         pairs.sort(key=lambda pair: pair[0]["rps"] / pair[1])
         result, baseline_rps = pairs[len(pairs) // 2]  # the pair with the median ratio
         result["baseline_rps"] = baseline_rps
@@ -183,10 +183,14 @@ def main():
         for command in (["db", "upgrade"], ["campaigns", "seed-demo"]):
             subprocess.run(flask + command, cwd=ROOT, env={**os.environ, **base_env}, check=True, capture_output=True)
         with tempfile.TemporaryDirectory() as scratch:
-            plain = sign_script(Path(scratch, "sign.lua"), "plain")
-            captcha = sign_script(
-                Path(scratch, "sign-captcha.lua"), "captcha", f',"h-captcha-response":"{captcha_server.PASSING_TOKEN}"'
-            )
+            # A script per round, each signing with addresses of its own (wrk's Lua starts from the
+            # same random numbers every run).
+            def plain(round_):
+                return sign_script(Path(scratch, f"sign-{round_}.lua"), f"plain{round_}")
+
+            def captcha(round_):
+                return sign_script(Path(scratch, f"sign-captcha-{round_}.lua"), f"captcha{round_}",
+                                   f',"h-captcha-response":"{captcha_server.PASSING_TOKEN}"')
 
             service = Service(base_env)
             try:
@@ -230,7 +234,7 @@ def main():
     # wrk stops on the clock and drops the answers still in flight then (at most one per
     # connection per run), which the service goes on to store: rows may exceed the answers seen
     # by that much, never fall short of them.
-    in_flight = 2 * args.connections
+    in_flight = 2 * args.rounds * args.connections
     print(f"audit: successful signing responses {signed_ok}, counted rows {rows}, public count {public_count}, "
           f"other rows {suspect}, answers cut off by wrk at most {in_flight}")
     lossless = rows == public_count and signed_ok <= rows <= signed_ok + in_flight and suspect == 0
