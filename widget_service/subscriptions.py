@@ -112,11 +112,13 @@ def confirm_url(subscription, base_url):
 
 def confirm(subscription):
     """The mailbox's owner wants the emails; confirming twice changes nothing."""
-    db.session.execute(
-        update(Subscription)
-        .where(Subscription.id == subscription.id, Subscription.confirmed_at.is_(None))
-        .values(confirmed_at=utcnow())
-    )
+    _change(subscription, Subscription.confirmed_at.is_(None), confirmed_at=utcnow())
+
+
+def _change(subscription, unless_done, **values):
+    """Set ``values`` on ``subscription`` where ``unless_done`` still holds (one conditional
+    ``UPDATE``, so a repeated or concurrent request changes nothing twice), and reload it."""
+    db.session.execute(update(Subscription).where(Subscription.id == subscription.id, unless_done).values(**values))
     db.session.commit()
     db.session.refresh(subscription)
 
@@ -139,24 +141,15 @@ def find_subscription(token):
 
 def resubscribe(subscription):
     """The link's holder subscribes again (the same row, so the same link keeps working)."""
-    db.session.execute(
-        update(Subscription)
-        .where(Subscription.id == subscription.id, Subscription.unsubscribed_at.is_not(None))
-        .values(unsubscribed_at=None, subscribed_at=utcnow(), confirmed_at=func.coalesce(Subscription.confirmed_at, utcnow()))
+    _change(
+        subscription, Subscription.unsubscribed_at.is_not(None),
+        unsubscribed_at=None, subscribed_at=utcnow(), confirmed_at=func.coalesce(Subscription.confirmed_at, utcnow()),
     )
-    db.session.commit()
-    db.session.refresh(subscription)
 
 
 def unsubscribe(subscription):
     """Stop emails to this subscription at once; unsubscribing twice changes nothing."""
-    db.session.execute(
-        update(Subscription)
-        .where(Subscription.id == subscription.id, Subscription.unsubscribed_at.is_(None))
-        .values(unsubscribed_at=utcnow())
-    )
-    db.session.commit()
-    db.session.refresh(subscription)
+    _change(subscription, Subscription.unsubscribed_at.is_(None), unsubscribed_at=utcnow())
 
 
 def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False):

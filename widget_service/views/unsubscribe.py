@@ -50,13 +50,6 @@ def masked(email):
     return f"{local[:1]}•••@{domain}"
 
 
-def subscription_or_error_page(token):
-    try:
-        return find_subscription(token), None
-    except WidgetError as error:
-        return None, page("unsubscribe.html", error.status, problem=str(error.message))
-
-
 def subscription_page(subscription, **context):
     campaign_text = subscription.campaign.text(request.args.get("lang") or subscription.lang)
     return page(
@@ -65,48 +58,43 @@ def subscription_page(subscription, **context):
     )
 
 
+def on_subscription(token, action=None, **context):
+    """The page of the subscription ``token`` names, after ``action`` (a function of the
+    subscription) if any; or the error page of a broken or unknown link, which changes nothing."""
+    try:
+        subscription = find_subscription(token)
+    except WidgetError as error:
+        return page("unsubscribe.html", error.status, problem=str(error.message))
+    if action:
+        action(subscription)
+    return subscription_page(subscription, **context)
+
+
 @bp.get("/unsubscribe/<path:token>")
-def confirm(token):
-    subscription, error = subscription_or_error_page(token)
-    if error:
-        return error
-    return subscription_page(subscription)
+def unsubscribe_page(token):
+    return on_subscription(token)
 
 
 @bp.get("/confirm/<path:token>")
 def confirm_page(token):
     """The link in the one email an unconfirmed address gets: a button, never a GET that acts."""
-    subscription, error = subscription_or_error_page(token)
-    if error:
-        return error
-    return subscription_page(subscription, confirming=True)
+    return on_subscription(token, confirming=True)
 
 
 @bp.post("/confirm/<path:token>")
 def confirm_now(token):
-    subscription, error = subscription_or_error_page(token)
-    if error:
-        return error
-    confirm_subscription(subscription)
-    return subscription_page(subscription, confirming=True)
+    return on_subscription(token, confirm_subscription, confirming=True)
 
 
 @bp.post("/unsubscribe/<path:token>/resubscribe")
 def resubscribe_now(token):
-    subscription, error = subscription_or_error_page(token)
-    if error:
-        return error
-    resubscribe(subscription)
-    return subscription_page(subscription, resubscribed=True)
+    return on_subscription(token, resubscribe, resubscribed=True)
 
 
 @bp.post("/unsubscribe/<path:token>")
 def unsubscribe_now(token):
-    one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
-    subscription, error = subscription_or_error_page(token)
-    if error:
-        return error
-    unsubscribe(subscription)
-    if one_click:  # a mail app asking on its reader's behalf: nobody reads this answer
+    answer = on_subscription(token, unsubscribe)
+    if answer.status_code == 200 and request.form.get("List-Unsubscribe") == ONE_CLICK:
+        # A mail app asking on its reader's behalf: nobody reads a page.
         return private(make_response("Unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}))
-    return subscription_page(subscription)
+    return answer
