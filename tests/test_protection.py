@@ -504,3 +504,33 @@ def test_a_form_that_met_a_database_failure_can_be_sent_again_and_counts(make_ap
     assert (first.status_code, again.status_code) == (503, 202)
     assert [s.state for s in stored(app)] == [Signature.COUNTED]
     assert Widget(client).count(slug) == 1
+
+
+def test_application_wide_limits_still_apply_if_configured(make_app):
+    """The service unhooks Flask-Limiter's before-request pass, which only serves limits it
+    sets none of; whoever configures such a limit gets the pass back, and the limit holds."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+    unlimited = make_app(RATELIMIT_ENABLED=True).test_client()
+    assert [unlimited.get("/healthz").status_code for _ in range(3)] == [200] * 3
+
+
+def test_a_mailbox_gets_its_allowance_back_only_when_the_database_failed(make_app):
+    from sqlalchemy.exc import OperationalError
+
+    from widget_service import protection
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_EMAIL="1 per hour")
+    with app.test_request_context():
+        campaign = make_campaign()
+
+        def check():
+            return protection.check_form("petition", campaign, {}, "victim@example.org", token_required=False)
+
+        first = check()
+        assert first.verdict == protection.STORE and check().verdict == protection.DROP
+        first.failed(ValueError("a bug of ours, or bad data"))  # not an outage: nothing given back
+        assert check().verdict == protection.DROP
+        first.failed(OperationalError("INSERT", {}, Exception("connection cut")))
+        assert check().verdict == protection.STORE
