@@ -234,6 +234,8 @@ def test_the_page_has_labelled_fields_the_regions_and_is_frameable_without_cooki
         assert f">{name}</option>" in html
     assert 'data-host-origin="https://ally.example.org"' in html and 'name="ref" value="ally"' in html
     assert not re.search(r'(src|href)="(https?:)?//', html), "no third-party requests"
+    abroad = re.search(r'<select id="f-country".*?</select>', html, re.S).group(0)
+    assert '<option value="GB">United Kingdom</option>' in abroad and 'value="PK"' not in abroad
 
 
 def test_the_urdu_page_is_right_to_left_and_translated(client, campaign):
@@ -266,6 +268,8 @@ def test_without_javascript_errors_come_back_tied_to_their_fields(app, client, c
     assert re.search(r'<p class="err" id="e-name" role="alert" hidden></p>', html)
     assert 'value="Ali"' in html and 'value="0300 12"' in html and '<option value="outside" selected>' in html
     assert "n" * 600 in html, "what the supporter typed is kept"
+    kept = post_form(client, campaign, name="", region="outside", country="GB", lang=lang).data.decode()
+    assert kept.count('<option value="GB" selected>') == 1, "the chosen country comes back chosen"
     assert ("فون نمبر" in html) == (lang == "ur")
     assert stored(app) == []
 

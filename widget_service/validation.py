@@ -43,7 +43,6 @@ def country_codes():
     )
 
 
-@lru_cache(maxsize=None)
 @lru_cache(maxsize=8)
 def country_choices(lang):
     """``[(code, name)]`` sorted by name in ``lang``, for the form's select."""

@@ -13,7 +13,7 @@ from .. import captcha
 from ..protection import form_token, timely_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
-from ..validation import clean_origin, clean_ref, country_choices
+from ..validation import clean_origin, clean_ref, country_choices, country_codes
 
 bp = Blueprint("widgets", __name__, url_prefix="/widgets")
 
@@ -35,18 +35,20 @@ def embedding(source, referrer=None):
 
 
 @lru_cache(maxsize=8)
-def _country_options(lang):
+def _country_options(lang, abroad):
     countries = country_choices(lang)
-    pakistan = [(code, label) for code, label in countries if code == "PK"]
-    return "".join(f'<option value="{code}">{escape(label)}</option>' for code, label in pakistan + list(countries))
+    pakistan = [] if abroad else [(code, label) for code, label in countries if code == "PK"]
+    others = [(code, label) for code, label in countries if not (abroad and code == "PK")]
+    return "".join(f'<option value="{code}">{escape(label)}</option>' for code, label in pakistan + others)
 
 
-def country_options(lang, chosen=""):
-    """The country select's options in ``lang``, Pakistan first, ``chosen`` selected. Rendered
-    once per language: the widget page is read on every view, and 250 options through Jinja
-    were the largest part of its rendering time."""
-    options = _country_options(lang)
-    if chosen in set(code for code, _ in country_choices(lang)):
+def country_options(lang, chosen="", abroad=False):
+    """The country select's options in ``lang``, ``chosen`` selected: Pakistan first, or
+    (``abroad``, for "outside Pakistan") left out. Rendered once per language: the widget page
+    is read on every view, and 250 options through Jinja were the largest part of its
+    rendering time."""
+    options = _country_options(lang, abroad)
+    if chosen in country_codes():
         options = options.replace(f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1)
     return Markup(options)
 
@@ -64,7 +66,6 @@ def render_widget(campaign, template, status=200, refreshed=False, form_kind="pe
         text=campaign.text(lang),
         lang=lang,
         count=count,
-        countries=country_choices(lang),
         country_options=country_options,
         form_token=form_token(form_kind, refreshed=refreshed),
         captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
