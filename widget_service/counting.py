@@ -151,21 +151,41 @@ def _add_statement():
     return prepared("add-to-count", lambda insert: _shard_upsert(insert(CounterShard.__table__)))
 
 
-def insert_counted(values):
+def insert_counted(values, commit=False):
     """Insert a signature that counts, unless its mailbox has signed the campaign already, and
     add it to a random shard in the same transaction.
 
-    Returns ``(shard, generation, value)`` for ``counted`` once the caller commits, or None for
-    a duplicate (nothing added). On PostgreSQL both are one statement, a data-modifying CTE whose
-    upsert reads the insert's returned row, so a duplicate adds nothing: one round trip where
-    two would do, on the hottest path of the service. SQLite has no DML in a CTE: two statements.
+    Returns ``(shard, generation, value)`` for ``counted`` once the transaction commits, or None
+    for a duplicate (nothing added). On PostgreSQL both are one statement, a data-modifying CTE
+    whose upsert reads the insert's returned row, so a duplicate adds nothing: one round trip
+    where two would do, on the hottest path of the service. SQLite has no DML in a CTE: two
+    statements.
+
+    ``commit``: nothing else goes into this transaction, so store and commit now. On PostgreSQL
+    the statement then runs alone in autocommit mode (one statement is one transaction), on a
+    connection of its own rather than the session's: one round trip in all, where BEGIN, the
+    statement and COMMIT take three. Unless the session holds a connection already (it read
+    something earlier in the request): then in the session's transaction, rather than take a
+    second connection. Otherwise the caller's session holds it until the caller commits.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
-        if not insert_unless_present(Signature, values):
-            return None
-        return add_to_count(values["campaign_id"])
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql and commit and not db.session().in_transaction():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return _insert_counted_on_postgresql(connection, values)
+    if postgresql:
+        reported = _insert_counted_on_postgresql(db.session, values)
+    elif insert_unless_present(Signature, values):
+        reported = add_to_count(values["campaign_id"])
+    else:
+        reported = None
+    if commit:
+        db.session.commit()
+    return reported
+
+
+def _insert_counted_on_postgresql(connection, values):
     shard = random.randrange(CounterShard.SHARDS)
-    row = db.session.execute(
+    row = connection.execute(
         prepared("insert-counted", _insert_counted_statement), {**values, "created_at": utcnow(), "shard": shard}
     ).first()
     return None if row is None else (shard, *row)

@@ -44,20 +44,23 @@ def sign_petition(campaign, form, meta):
     campaign_id = campaign.id  # read before the commit expires it (that would cost a query)
     reported = None  # the shard's new value, reported to the live count once committed
     try:
-        if state in Signature.COUNTED_STATES:
+        if state not in Signature.COUNTED_STATES:
+            insert_unless_present(Signature, values)  # a suspect row; the index ignores those
+            db.session.commit()
+        elif clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
             reported = insert_counted(values)  # None: this mailbox has signed already
-            if reported is None:
-                log.info("duplicate signature ignored")
-            elif clean["opt_in"]:  # in the signature's transaction: both are stored, or neither
+            if reported is not None:
                 record_subscription(
                     campaign_id, clean["email"], clean["email_canonical"], clean["name"], clean["lang"],
                     Subscription.PETITION,
                 )
+            db.session.commit()
         else:
-            insert_unless_present(Signature, values)  # a suspect row; the index ignores those
-        db.session.commit()
+            reported = insert_counted(values, commit=True)
     except Exception as error:
         check.failed(error)
         raise
+    if reported is None and state in Signature.COUNTED_STATES:
+        log.info("duplicate signature ignored")
     if reported is not None:
         counted(campaign_id, *reported)
