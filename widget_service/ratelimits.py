@@ -8,6 +8,7 @@ like a duplicate, so it reveals nobody's signature); and limits on other views (
 marked ``@rate_limited(SETTING)``. Addresses enter keys only as keyed hashes. A refusal is a
 429 with ``Retry-After``; no ``X-RateLimit-*`` headers.
 """
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -15,7 +16,7 @@ import logging
 import math
 import time
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
 from limits import parse, parse_many
 
@@ -30,8 +31,14 @@ def keyed_hash(purpose, value):
     (signatures, rate-limit buckets in Redis) without keeping the IP or the address itself."""
     if not value:
         return None
-    secret = hashlib.sha256(f"msp-{purpose}:".encode() + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+    key = _purpose_key(purpose, current_app.config["SECRET_KEY"])
+    return hmac.digest(key, value.encode(), "sha256").hex()[:32]
+
+
+@functools.lru_cache(maxsize=16)
+def _purpose_key(purpose, secret_key):
+    """A key of its own per purpose, derived from the secret key once, not per hash."""
+    return hashlib.sha256(f"msp-{purpose}:".encode() + secret_key.encode()).digest()
 
 
 def client_network(ip):
@@ -61,7 +68,11 @@ def _campaign_in_key():
 
 
 def client_campaign_key():
-    return f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
+    """The per-IP limits' key, worked out once per request (Flask-Limiter asks once per limit)."""
+    key = g.get("msp_client_campaign_key")
+    if key is None:
+        key = g.msp_client_campaign_key = f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
+    return key
 
 
 def protected_form(kind, ip_limits=("RATELIMIT_IP_BURST", "RATELIMIT_IP_SUSTAINED")):
