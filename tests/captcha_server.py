@@ -9,7 +9,7 @@ real script does (a hidden ``h-captcha-response`` field).
 """
 import json
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from .loopback import LoopbackServer, QuietHandler
 
@@ -44,6 +44,7 @@ class CaptchaServer(LoopbackServer):
         self.hostname = hostname  # what a passing answer says the captcha was solved on
         self.delay = delay
         self.requests = []  # the form fields of every verify request, for assertions
+        self.targets = []  # and the target of each, as its request line names it
         self.script_loads = 0
         super().__init__(Handler)
 
@@ -63,10 +64,12 @@ class Handler(QuietHandler):
         # taken for the next request.
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode()
-        if self.path != "/siteverify":
+        # A proxy is sent the whole URL ("POST http://host/siteverify"): this server acts as one too.
+        if urlsplit(self.path).path != "/siteverify":
             return self._send(404, "not found", "text/plain")
         fields = {k: v[0] for k, v in parse_qs(body).items()}
         self.server.requests.append(fields)
+        self.server.targets.append(self.path)
         if self.server.delay:
             time.sleep(self.server.delay)
         self._send(200, json.dumps(verdict(fields, self.server.hostname)), "application/json")

@@ -426,6 +426,22 @@ def test_a_wrong_secret_is_refused(captcha_app):
     assert response.status_code == 400 and stored(captcha_app) == []
 
 
+def test_the_verify_request_goes_through_the_proxy_the_environment_names(make_app, verify_server, monkeypatch):
+    """Proxy variables are read once, not per request, but still honoured: here the verify URL's
+    host does not even resolve, and only the proxy (the stand-in, acting as one) can reach it."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", verify_server.url)
+    verify_url = f"http://verify-{uuid.uuid4().hex[:8]}.invalid/siteverify"
+    app = make_app(HCAPTCHA_SITEKEY=captcha_server.SITEKEY, HCAPTCHA_SECRET=captcha_server.SECRET,
+                   HCAPTCHA_VERIFY_URL=verify_url, HCAPTCHA_TIMEOUT_SECONDS=2)
+    response = app.test_client().post(API.format(new_campaign(app)),
+                                      json=signature(**{"h-captcha-response": captcha_server.PASSING_TOKEN}))
+    assert response.status_code == 202
+    assert verify_server.targets == [verify_url]
+    assert [s.state for s in stored(app)] == [Signature.COUNTED]
+
+
 def test_verify_service_down_refuses_by_default(captcha_app):
     captcha_app.config["HCAPTCHA_VERIFY_URL"] = f"http://127.0.0.1:{services.free_port()}/siteverify"
     client, slug = captcha_app.test_client(), new_campaign(captcha_app)
