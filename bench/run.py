@@ -18,11 +18,17 @@ early baseline would mostly measure that drift. Every endpoint alternates with t
 ``--rounds`` short pairs and reports the pair with the median ratio, so one slow spell cannot
 decide a figure; each signing round signs with addresses of its own, so every signature is new
 and the audit holds. The baseline row shows the median of all baseline runs.
+
+For signing, it also prints the CPU time one signature costs in each kind of process (gunicorn,
+PostgreSQL, Redis, the siteverify stand-in in this process, wrk), read from /proc over the
+signing rounds, and the rate the machine's cores could sustain at that cost: where the machine's
+time goes, and what it caps.
 """
 import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -84,6 +90,36 @@ def wait_until_up(url, seconds=30):
             pass
         time.sleep(0.2)
     raise SystemExit(f"the service did not come up at {url}")
+
+
+def cpu_seconds():
+    """CPU time (user and system) used so far by each kind of process a signature involves, from
+    /proc (Linux; empty elsewhere). wrk, a child that has exited, is counted from this process's
+    children's usage."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals = {"wrk": children.ru_utime + children.ru_stime}
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat_file, open(f"/proc/{pid}/cmdline", "rb") as command_file:
+                stat, command = stat_file.read(), command_file.read().decode(errors="replace")
+        except OSError:
+            continue  # it ended meanwhile
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if "gunicorn" in command:
+            kind = "gunicorn"
+        elif name.startswith("postgres"):
+            kind = "PostgreSQL"
+        elif name.startswith("redis-server"):
+            kind = "Redis"
+        elif int(pid) == os.getpid():
+            kind = "stand-in"
+        else:
+            continue
+        totals[kind] = totals.get(kind, 0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
 def run_wrk(url, seconds, connections, script=None):
@@ -159,7 +195,7 @@ def main():
         "WIDGET_HCAPTCHA_SECRET": captcha_server.SECRET,
         "WIDGET_HCAPTCHA_VERIFY_URL": verify.url + "/siteverify",
     }
-    results, baselines, signed_ok = {}, [], 0
+    results, baselines, signed_ok, cpu = {}, [], 0, {}
 
     def measure(service, name, path, script=None):
         """``path`` (or the wrk script ``script(round)`` makes) under load in ``--rounds`` pairs,
@@ -168,7 +204,12 @@ def main():
         pairs = []
         for round_ in range(args.rounds):
             baselines.append(run_wrk(service.url + "/healthz", seconds, args.connections))
+            before = cpu_seconds()
             run = run_wrk(service.url + path, seconds, args.connections, script and script(round_))
+            if script:  # signing: where its CPU goes
+                used = cpu.setdefault(name, {})
+                for kind, total in cpu_seconds().items():
+                    used[kind] = used.get(kind, 0) + total - before.get(kind, 0)
             pairs.append((run, baselines[-1]["rps"]))
         pairs.sort(key=lambda pair: pair[0]["rps"] / pair[1])
         result, baseline_rps = pairs[len(pairs) // 2]  # the pair with the median ratio
@@ -230,6 +271,13 @@ def main():
     for name, r in {"baseline /healthz (median)": baseline, **results}.items():
         print(f"{name:28} {r['rps']:9.0f} {r['rps'] / r['baseline_rps']:7.2f} {r['p50']:>9} {r['p99']:>9} "
               f"{r['requests'] - r['ok']:8d} {r['socket_errors']:8d} {r['baseline_rps']:12.0f}")
+    print()
+    kinds = ("gunicorn", "PostgreSQL", "Redis", "stand-in", "wrk")
+    print(f"CPU per signature, ms     {''.join(f'{kind:>11}' for kind in kinds)}      total  {os.cpu_count()} cores sustain")
+    for name, used in cpu.items():
+        per = {kind: used.get(kind, 0) / max(1, results[name]["ok"]) * 1000 for kind in kinds}
+        total = sum(per.values())
+        print(f"{name:26}{''.join(f'{per[kind]:11.2f}' for kind in kinds)} {total:10.2f}  {os.cpu_count() * 1000 / total:8.0f}/s")
     print()
     # wrk stops on the clock and drops the answers still in flight then (at most one per
     # connection per run), which the service goes on to store: rows may exceed the answers seen
