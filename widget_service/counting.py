@@ -164,9 +164,10 @@ def insert_counted(values, commit=False):
     ``commit``: nothing else goes into this transaction, so store and commit now. On PostgreSQL
     the statement then runs alone in autocommit mode (one statement is one transaction), on a
     connection of its own rather than the session's: one round trip in all, where BEGIN, the
-    statement and COMMIT take three. Unless the session holds a connection already (it read
-    something earlier in the request): then in the session's transaction, rather than take a
-    second connection. Otherwise the caller's session holds it until the caller commits.
+    statement and COMMIT take three. Unless the session's transaction has begun already (it
+    read or added something earlier in the request): then in that transaction, committed with
+    whatever it holds, rather than on a second connection. Without ``commit``, the caller's
+    session holds the statement until the caller commits.
     """
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     if postgresql and commit and not db.session().in_transaction():
