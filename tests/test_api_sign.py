@@ -1,9 +1,11 @@
 """POST /api/v1/campaigns/<slug>/signatures through HTTP, on SQLite and PostgreSQL."""
 import json
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 import sqlalchemy
 from sqlalchemy import func, select
@@ -200,6 +202,43 @@ def test_nothing_is_stored_when_the_count_cannot_be_written(app, widget, campaig
     assert response.status_code >= 500
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("opt_in", [False, True])
+def test_a_signature_is_one_round_trip_to_postgresql_unless_a_subscription_commits_with_it(
+        app, widget, campaign, tmp_path, opt_in):
+    """What the service and PostgreSQL say to each other, traced by libpq: without an opt-in, the
+    signature and its count are one statement in one round trip (no BEGIN, no COMMIT); with one,
+    the subscription joins the signature's transaction."""
+    assert widget.sign(campaign, email="warm-up@example.org").status_code == 202  # the campaign is cached
+    trace = (tmp_path / "libpq-trace").open("w")
+
+    def start(dbapi_connection, record, proxy):
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    def stop(dbapi_connection, record):
+        dbapi_connection.pgconn.untrace()
+
+    with app.app_context():
+        sqlalchemy.event.listen(db.engine, "checkout", start)
+        sqlalchemy.event.listen(db.engine, "checkin", stop)
+    try:
+        assert widget.sign(campaign, email="traced@example.org", opt_in=opt_in).status_code == 202
+    finally:
+        with app.app_context():
+            sqlalchemy.event.remove(db.engine, "checkout", start)
+            sqlalchemy.event.remove(db.engine, "checkin", stop)
+        trace.close()
+    said = (tmp_path / "libpq-trace").read_text()
+    round_trips = said.count("\tReadyForQuery\t")  # the server's "done, your turn", once per exchange
+    transaction_commands = re.findall(r'^F\t\d+\tQuery\t "(BEGIN|COMMIT)"', said, re.MULTILINE)
+    if opt_in:
+        assert round_trips == 4 and transaction_commands == ["BEGIN", "COMMIT"], said
+    else:
+        assert round_trips == 1 and transaction_commands == [], said
+    assert [row["email"] for row in rows(app)] == ["warm-up@example.org", "traced@example.org"]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
