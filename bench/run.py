@@ -276,7 +276,7 @@ def main():
     print(f"CPU per signature, ms     {''.join(f'{kind:>11}' for kind in kinds)}      total  {os.cpu_count()} cores sustain")
     for name, used in cpu.items():
         per = {kind: used.get(kind, 0) / max(1, results[name]["ok"]) * 1000 for kind in kinds}
-        total = sum(per.values())
+        total = sum(per.values()) or float("nan")  # nothing read: not Linux
         print(f"{name:26}{''.join(f'{per[kind]:11.2f}' for kind in kinds)} {total:10.2f}  {os.cpu_count() * 1000 / total:8.0f}/s")
     print()
     # wrk stops on the clock and drops the answers still in flight then (at most one per
