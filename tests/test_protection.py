@@ -56,6 +56,16 @@ def test_one_address_flooding_a_campaign_gets_429_with_retry_after(limited_app):
     assert sign_from(client, new_campaign(limited_app), "203.0.113.5").status_code == 202
 
 
+def test_each_request_is_limited_by_its_own_address_even_inside_one_app_context(limited_app):
+    """The limit key is worked out once per request, not once per app context: requests made
+    while an app context is open (a CLI command, a test, a worker that keeps one) share ``g``,
+    and must not share one another's key."""
+    client, slug = limited_app.test_client(), new_campaign(limited_app)
+    with limited_app.app_context():
+        assert [sign_from(client, slug, "203.0.113.8").status_code for _ in range(4)] == [202, 202, 202, 429]
+        assert sign_from(client, slug, "203.0.113.9").status_code == 202
+
+
 def test_the_sustained_limit_catches_a_slower_flood(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_IP_BURST="100 per minute", RATELIMIT_IP_SUSTAINED="5 per hour")
     client, slug = app.test_client(), new_campaign(app)

@@ -16,7 +16,7 @@ import logging
 import math
 import time
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter import Limiter
 from limits import parse, parse_many
 
@@ -68,10 +68,13 @@ def _campaign_in_key():
 
 
 def client_campaign_key():
-    """The per-IP limits' key, worked out once per request (Flask-Limiter asks once per limit)."""
-    key = g.get("msp_client_campaign_key")
+    """The per-IP limits' key, worked out once per request (Flask-Limiter asks once per limit).
+    Kept in the request's environ, not in ``g``: requests made inside one app context share
+    ``g``."""
+    key = request.environ.get("msp.client_campaign_key")
     if key is None:
-        key = g.msp_client_campaign_key = f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
+        key = f"{keyed_hash('ip-hash', client_network(request.remote_addr))}:{_campaign_in_key()}"
+        request.environ["msp.client_campaign_key"] = key
     return key
 
 
