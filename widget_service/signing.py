@@ -60,7 +60,7 @@ def sign_petition(campaign, form, meta):
     except Exception as error:
         check.failed(error)
         raise
-    if reported is None and state in Signature.COUNTED_STATES:
-        log.info("duplicate signature ignored")
     if reported is not None:
         counted(campaign_id, *reported)
+    elif state in Signature.COUNTED_STATES:
+        log.info("duplicate signature ignored")
