@@ -72,7 +72,12 @@
     s.async = true;
     document.head.appendChild(s);
   }
-  if (captchaForm) captchaForm.addEventListener('focusin', loadCaptcha);
+  if (captchaForm) {
+    // On a slow phone the supporter may already be typing when this script runs, so the focus
+    // that should have loaded the captcha came before any listener: load it now.
+    if (captchaForm.contains(document.activeElement)) loadCaptcha();
+    else captchaForm.addEventListener('focusin', loadCaptcha);
+  }
   window.mspResetCaptcha = function () { if (captchaId !== null) window.hcaptcha.reset(captchaId); };
 
   var form = document.querySelector('form[data-api]'); // the petition, coordinator or notify-me form
