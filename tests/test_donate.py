@@ -215,6 +215,18 @@ def test_a_custom_amount_typed_without_choosing_other_is_used(donor, stripe_api)
     assert stripe_api.requests[-1]["params"]["line_items[0][price_data][unit_amount]"] == "4000"
 
 
+def test_a_custom_amount_typed_while_the_default_preset_is_still_checked_is_used(donor, stripe_api):
+    assert donor.start(currency="USD", amount="2500", custom_amount="40").status_code == 303
+    assert stripe_api.requests[-1]["params"]["line_items[0][price_data][unit_amount]"] == "4000"
+
+
+def test_a_bad_amount_typed_beside_a_preset_is_refused_not_swapped_for_the_preset(donor, stripe_api):
+    response = donor.start(currency="USD", amount="2500", custom_amount="forty")
+    assert response.status_code == 422
+    assert "such as 25 or 25.50" in response.get_data(as_text=True)
+    assert stripe_api.requests == []
+
+
 @pytest.mark.parametrize("fields, field, message", [
     ({"amount": "other", "custom_amount": "1.99"}, "custom_amount", "Enter an amount from $2 to $10,000."),
     ({"amount": "other", "custom_amount": "10000.01"}, "custom_amount", "Enter an amount from $2 to $10,000."),

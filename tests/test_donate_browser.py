@@ -134,6 +134,43 @@ def test_a_donor_without_javascript_still_donates(new_context, host_site, live_s
     assert stripe_api.requests[0]["params"]["line_items[0][price_data][unit_amount]"] == "2500"
 
 
+def test_a_donor_without_javascript_who_only_types_an_amount_gives_that_amount(
+    new_context, host_site, live_service, stripe_api, donate_settings
+):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_service.url}/widgets/{SLUG}/donate?lang=en&ref={PARTNER}")
+    assert page.locator("input[name=amount]:checked").get_attribute("value") != "other"  # a preset
+    page.fill("#f-custom_amount", "40")  # nothing moves the radio without the script
+    with context.expect_page(timeout=TIMEOUT_MS) as opened:
+        page.click("#donate button[type=submit]")
+    opened.value.wait_for_load_state()
+    assert stripe_api.requests[0]["params"]["line_items[0][price_data][unit_amount]"] == "4000"
+
+
+
+def test_an_amount_typed_before_the_script_arrives_chooses_other(
+    new_context, host_site, live_service, stripe_api, donate_settings
+):
+    page = new_context().new_page()
+    held, released = [], []
+
+    def hold(route):  # a slow phone: the donate script arrives late
+        route.continue_() if released else held.append(route)
+
+    page.context.route("**/static/donate.js*", hold)
+    page.goto(f"{live_service.url}/widgets/{SLUG}/donate?lang=en&ref={PARTNER}", wait_until="commit")
+    page.locator("#f-custom_amount").wait_for()
+    page.fill("#f-custom_amount", "40")
+    assert not page.locator("#a-other").is_checked()
+    released.append(True)
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state()
+    expect(page.locator("#a-other")).to_be_checked()
+    expect(page.locator("#f-custom_amount")).to_have_value("40")
+
+
 @pytest.mark.parametrize("size", ["360", "1280"])
 def test_donate_widget_screenshots(new_context, host_site, live_service, stripe_api, donate_settings, size):
     """Screenshots to ``$WIDGET_SCREENSHOT_DIR`` for people to look at; always checks the layout fits."""

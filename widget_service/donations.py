@@ -155,7 +155,10 @@ def clean_donation(form, settings):
         "maximum": format_money(currency.maximum, code, _lang()),
     }
     amount = None
-    if choice == "other" or (not choice and custom):
+    # A typed amount wins over a preset that is still checked: without JavaScript, or before the
+    # script arrives on a slow phone, typing does not move the radio off the default preset, and
+    # the donor meant what they typed. (With the script, choosing a preset clears the box.)
+    if choice == "other" or custom:
         amount = parse_amount(custom, currency)
         if not custom:
             errors["custom_amount"] = _l("Enter the amount you want to give.")
