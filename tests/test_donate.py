@@ -223,7 +223,9 @@ def test_a_custom_amount_typed_while_the_default_preset_is_still_checked_is_used
 def test_a_bad_amount_typed_beside_a_preset_is_refused_not_swapped_for_the_preset(donor, stripe_api):
     response = donor.start(currency="USD", amount="2500", custom_amount="forty")
     assert response.status_code == 422
-    assert "such as 25 or 25.50" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "such as 25 or 25.50" in html
+    assert 'id="a-other" value="other" checked' in html and 'id="a-2500" value="2500" checked' not in html
     assert stripe_api.requests == []
 
 
