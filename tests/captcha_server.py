@@ -40,13 +40,13 @@ STAND_IN_SCRIPT = """
 
 
 class CaptchaServer(LoopbackServer):
-    def __init__(self, hostname="127.0.0.1", delay=0.0):
+    def __init__(self, hostname="127.0.0.1", delay=0.0, tls=None):
         self.hostname = hostname  # what a passing answer says the captcha was solved on
         self.delay = delay
         self.requests = []  # the form fields of every verify request, for assertions
         self.targets = []  # and the target of each, as its request line names it
         self.script_loads = 0
-        super().__init__(Handler)
+        super().__init__(Handler, tls)
 
 
 class Handler(QuietHandler):

@@ -1,5 +1,6 @@
 """What the loopback stand-ins for outside services share: a threaded HTTP server on a free
-port of 127.0.0.1, started at once and stopped by ``stop``, and a quiet request handler."""
+port of 127.0.0.1 (HTTPS when given a TLS context, as the real services speak), started at
+once and stopped by ``stop``, and a quiet request handler."""
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -7,14 +8,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, handler):
+    def __init__(self, handler, tls=None):
         super().__init__(("127.0.0.1", 0), handler)
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server_port}"
+        return f"{self.scheme}://127.0.0.1:{self.server_port}"
 
     def stop(self):
         self.shutdown()

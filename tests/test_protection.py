@@ -1,5 +1,8 @@
 """Rate limits, bot traps and hCaptcha on the petition forms (JSON API and no-JS form post)."""
 import re
+import shutil
+import ssl
+import subprocess
 import time
 import uuid
 
@@ -450,6 +453,42 @@ def test_the_verify_request_goes_through_the_proxy_the_environment_names(make_ap
     assert response.status_code == 202
     assert verify_server.targets == [verify_url]
     assert [s.state for s in stored(app)] == [Signature.COUNTED]
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_verify_request_trusts_the_ca_bundle_the_environment_names(make_app, tmp_path, monkeypatch, trusted):
+    """hCaptcha is reached over HTTPS; a deployment behind a TLS-inspecting proxy names its CA in
+    ``REQUESTS_CA_BUNDLE``. The stand-in here serves HTTPS with a certificate of its own: signing
+    passes when the environment names that certificate, and gets a 503, storing nothing, when it
+    names a bundle that does not hold it."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed: it makes the stand-in's certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = captcha_server.CaptchaServer(hostname="localhost", tls=tls)
+    try:
+        other_bundle = tmp_path / "other.pem"
+        other_bundle.write_text("")  # a bundle without the stand-in's certificate
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert if trusted else other_bundle))
+        monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+        app = make_app(HCAPTCHA_SITEKEY=captcha_server.SITEKEY, HCAPTCHA_SECRET=captcha_server.SECRET,
+                       HCAPTCHA_VERIFY_URL=server.url + "/siteverify", HCAPTCHA_TIMEOUT_SECONDS=2)
+        response = app.test_client().post(API.format(new_campaign(app)),
+                                          json=signature(**{"h-captcha-response": captcha_server.PASSING_TOKEN}))
+    finally:
+        server.stop()
+    if trusted:
+        assert response.status_code == 202
+        assert [s.state for s in stored(app)] == [Signature.COUNTED]
+    else:
+        assert response.status_code == 503 and response.get_json()["error"] == "captcha_unavailable"
+        assert stored(app) == [] and server.requests == []
 
 
 def test_verify_service_down_refuses_by_default(captcha_app):
