@@ -12,10 +12,11 @@
   // A form that came back with a message: focus the first field to correct, else the message.
   if (alertBox.textContent.trim()) (form.querySelector('[aria-invalid=true]') || alertBox).focus();
 
-  // Typing an amount chooses "Other"; choosing a preset clears what was typed. An amount typed
-  // before this script arrived (a slow phone) chooses "Other" now, as the service reads it too.
-  if (custom.value.trim()) other.checked = true;
-  custom.addEventListener('input', function () { if (custom.value) other.checked = true; });
+  // Typing an amount chooses "Other", as the service reads a typed amount; so does one typed
+  // before this script arrived (a slow phone). Choosing a preset clears what was typed.
+  function typedChoosesOther() { if (custom.value.trim()) other.checked = true; }
+  typedChoosesOther();
+  custom.addEventListener('input', typedChoosesOther);
   form.querySelectorAll('input[name=amount]').forEach(function (radio) {
     radio.addEventListener('change', function () {
       if (radio !== other) custom.value = '';
