@@ -133,6 +133,26 @@ def page(new_context):
     return new_context().new_page()
 
 
+class LateScript:
+    """Holds back the requests for a script (``pattern``) in ``context`` until ``release()``: a
+    slow phone, where the supporter starts on the form before the script has arrived."""
+
+    def __init__(self, context, pattern):
+        self.held, self.released = [], False
+        context.route(pattern, self._hold)
+
+    def _hold(self, route):
+        if self.released:
+            route.continue_()
+        else:
+            self.held.append(route)
+
+    def release(self):
+        self.released = True
+        for route in self.held:
+            route.continue_()
+
+
 def wait_for(page, predicate, message, timeout_ms=TIMEOUT_MS, interval_ms=50):
     """Poll ``predicate()`` until it is truthy (returning it), else fail with ``message()``."""
     deadline = time.monotonic() + timeout_ms / 1000

@@ -14,7 +14,7 @@ from widget_service.extensions import db
 from widget_service.models import Campaign
 
 from . import stripe_server as stripe_loop
-from .browser import PARTNER, SLUG, TIMEOUT_MS, open_host_page
+from .browser import PARTNER, SLUG, TIMEOUT_MS, LateScript, open_host_page
 from .stripe_server import completed_session, event, signature_header
 
 pytestmark = pytest.mark.browser
@@ -153,19 +153,12 @@ def test_an_amount_typed_before_the_script_arrives_chooses_other(
     new_context, host_site, live_service, stripe_api, donate_settings
 ):
     page = new_context().new_page()
-    held, released = [], []
-
-    def hold(route):  # a slow phone: the donate script arrives late
-        route.continue_() if released else held.append(route)
-
-    page.context.route("**/static/donate.js*", hold)
+    script = LateScript(page.context, "**/static/donate.js*")
     page.goto(f"{live_service.url}/widgets/{SLUG}/donate?lang=en&ref={PARTNER}", wait_until="commit")
     page.locator("#f-custom_amount").wait_for()
     page.fill("#f-custom_amount", "40")
     assert not page.locator("#a-other").is_checked()
-    released.append(True)
-    for route in held:
-        route.continue_()
+    script.release()
     page.wait_for_load_state()
     expect(page.locator("#a-other")).to_be_checked()
     expect(page.locator("#f-custom_amount")).to_have_value("40")

@@ -6,7 +6,7 @@ import pytest
 from widget_service.models import Signature
 
 from . import captcha_server
-from .browser import open_host_page, wait_for, widgets
+from .browser import LateScript, open_host_page, wait_for, widgets
 
 def wait_for_thanks(page, frame):
     """Wait for the thank-you panel; fail with what the widget said instead, if anything."""
@@ -97,22 +97,15 @@ def test_a_form_sent_by_a_script_at_once_is_kept_uncounted(page, host_site, live
 def test_a_supporter_who_types_before_the_script_arrives_still_gets_the_captcha(
     page, host_site, live_service, verify_server
 ):
-    held, released = [], []
-
-    def hold(route):  # a slow phone: the widget's script arrives late
-        route.continue_() if released else held.append(route)
-
-    page.context.route("**/static/widget.js*", hold)
+    script = LateScript(page.context, "**/static/widget.js*")
     page.goto(host_site.url + "/", wait_until="commit")  # "load" would wait for the held script
-    wait_for(page, lambda: held, lambda: "the widget never asked for its script")
+    wait_for(page, lambda: script.held, lambda: "the widget never asked for its script")
     [widget] = widgets(page, live_service.url)
     frame = widget.frame
     frame.fill("#f-name", "Early Typist")  # focus lands in the form before any listener exists
     page.wait_for_timeout(300)
     assert verify_server.script_loads == 0
-    released.append(True)
-    for route in held:
-        route.continue_()
+    script.release()
     wait_for(page, lambda: frame.locator("#captcha textarea[name=h-captcha-response]").count() == 1,
              lambda: "the captcha never rendered for a form already in use")
     assert verify_server.script_loads == 1
