@@ -103,3 +103,25 @@ def test_a_campaign_closed_by_another_process_refuses_signatures_within_the_cach
         close_campaign(find_campaign(slug))
     time.sleep(1.1)
     assert client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature()).status_code == 409
+
+
+def test_export_has_as_many_rows_as_the_public_count_and_names_each_state(runner, widget, campaign):
+    for n in range(8):
+        assert widget.sign(campaign, email=f"person{n}@example.org").status_code == 202
+    assert widget.sign(campaign, email="bot@example.org", website="https://spam.example").status_code == 202  # the honeypot
+    assert widget.count(campaign) == 8
+
+    def exported(*options):
+        result = runner.invoke(args=["signatures", "export", campaign, *options])
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+
+    counted = exported()
+    assert len(counted) == widget.count(campaign) and {r["state"] for r in counted} == {"counted"}
+    assert "bot@example.org" not in {r["email"] for r in counted}
+    assert [(r["email"], r["state"]) for r in exported("--state", "suspect")] == [("bot@example.org", "suspect")]
+    everything = exported("--state", "all")
+    assert len(everything) == 9 and {r["state"] for r in everything} == {"counted", "suspect"}
+    assert exported("--state", "pending") == []
+    refused = runner.invoke(args=["signatures", "export", campaign, "--state", "deleted"])
+    assert refused.exit_code == 2 and "deleted" in refused.output

@@ -13,7 +13,7 @@ from .donations import CURRENCIES, change_donate_settings, format_money, parse_a
 from .errors import WidgetError
 from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
-from .models import Campaign
+from .models import Campaign, Signature
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
@@ -156,14 +156,25 @@ def seed_demo_command():
     click.echo(f"created {demo_campaign.SLUG}")
 
 
+# ``--state`` of ``flask signatures export``: the counted ones by default, as many as the public count.
+EXPORT_STATES = {
+    "counted": Signature.COUNTED_STATES,
+    Signature.PENDING: (Signature.PENDING,),
+    Signature.SUSPECT: (Signature.SUSPECT,),
+    "all": Signature.STATES,
+}
+
+
 @signatures_cli.command("export")
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: standard output).")
-def export_command(slug, output):
-    """Write SLUG's signatures as CSV (personal data: keep the file safe)."""
+@click.option("--state", type=click.Choice(tuple(EXPORT_STATES)), default="counted", show_default=True,
+              help="counted: those in the public count; pending: awaiting confirmation; suspect: caught by a bot trap, never counted; all.")
+def export_command(slug, output, state):
+    """Write SLUG's signatures as CSV, each with its state (personal data: keep the file safe)."""
     campaign = _find(slug)
     with output_stream(output) as stream:
-        for line in export_signatures(campaign.id):
+        for line in export_signatures(campaign.id, EXPORT_STATES[state]):
             stream.write(line)
 
 
