@@ -251,45 +251,6 @@ def test_a_filled_honeypot_looks_like_success_and_is_never_counted(trap_app):
     assert Widget(client).count(slug) == 1
 
 
-def test_a_form_sent_faster_than_a_person_can_is_suspect(trap_app):
-    client, slug = trap_app.test_client(), new_campaign(trap_app)
-    widget = Widget(client)
-    instant = widget.post_form(slug, name="Bot", email="bot@example.org", country="PK")
-    human = widget.post_form(slug, name="Ali", email="ali@example.org", country="PK", form_token=token_issued(trap_app, 10))
-    assert instant.status_code == human.status_code == 200
-    assert "Thank you for signing!" in instant.data.decode()
-    assert {s.email: s.state for s in stored(trap_app)} == {"bot@example.org": "suspect", "ali@example.org": "counted"}
-
-
-def test_a_person_correcting_a_mistake_sends_the_same_form_again_and_is_counted(trap_app):
-    client, slug = trap_app.test_client(), new_campaign(trap_app)
-    token = token_issued(trap_app, 10)
-    mistake = client.post(API.format(slug), json=signature(email="ali@example.org", country="", form_token=token))
-    fixed = client.post(API.format(slug), json=signature(email="ali@example.org", form_token=token))
-    assert (mistake.status_code, fixed.status_code) == (422, 202)
-    assert [s.state for s in stored(trap_app)] == [Signature.COUNTED]
-
-
-def test_without_javascript_a_form_corrected_at_once_is_counted(trap_app):
-    client, slug = trap_app.test_client(), new_campaign(trap_app)
-    widget = Widget(client)
-    first = widget.post_form(slug, name="Ali", email="ali@example.org", form_token=token_issued(trap_app, 10))
-    assert first.status_code == 422
-    token = re.search(r'name="form_token" value="([^"]+)"', first.data.decode()).group(1)
-    fixed = widget.post_form(slug, name="Ali", email="ali@example.org", country="PK", form_token=token)
-    assert fixed.status_code == 200 and [s.state for s in stored(trap_app)] == [Signature.COUNTED]
-
-
-def test_a_form_sent_too_fast_comes_back_without_a_pass_for_the_next_one(make_app):
-    app = make_app(FORM_MIN_SECONDS=30)
-    client, slug = app.test_client(), new_campaign(app)
-    widget = Widget(client)
-    rejected = widget.post_form(slug, name="Bot", email="", country="PK")  # 422, sent at once
-    token = re.search(r'name="form_token" value="([^"]+)"', rejected.data.decode()).group(1)
-    widget.post_form(slug, name="Bot", email="bot@example.org", country="PK", form_token=token)
-    assert [s.state for s in stored(app)] == [Signature.SUSPECT]
-
-
 def test_a_rate_limited_oversized_form_is_refused_cleanly(limited_app):
     client, slug = limited_app.test_client(), new_campaign(limited_app)
     for _ in range(3):

@@ -2,8 +2,10 @@
 
 1. Size and type limits (``WIDGET_MAX_BODY_BYTES``, the views' content-type checks).
 2. Bot traps without cookies: a honeypot field and a signed, stateless form token that
-   catches forms sent too fast, replayed or forged. A trapped submission is answered like a
-   success and stored as suspect, so a bot learns nothing.
+   catches forms replayed or forged. A trapped submission is answered like a success and
+   stored as suspect, so a bot learns nothing. The token also says when the form was first
+   shown: a form sent sooner than a person types (or autofill fills) is asked for again, in
+   the open, unless the captcha is on to judge it.
 3. Rate limits (``ratelimits.py``): per client IP per campaign, sized for carrier-grade NAT;
    an optional campaign-wide surge limit; and per canonical email, which is answered like a
    duplicate so it reveals nobody's signature.
@@ -41,6 +43,15 @@ class FormExpired(WidgetError):
     message = _l("This form was open for a long time. Please check your details and send it again.")
 
 
+class FormTooFast(WidgetError):
+    status = 400
+    code = "form_too_fast"
+    message = _l("Please check that your details are right, then send the form again.")
+
+
+# The two answers that come with a new token for the same form (see ``reissued_token``).
+RESEND_ERRORS = (FormExpired, FormTooFast)
+
 STORE = "store"  # a person, as far as we can tell: store and count
 SUSPECT = "suspect"  # caught by a trap: store uncounted, answer like a success
 DROP = "drop"  # the mailbox is over its limit: store nothing, answer like a duplicate
@@ -77,12 +88,19 @@ def check_form(kind, campaign, form, email_canonical, token_required):
     and is never DROP). A form that the database then fails to store gives both back
     (``failed``), and a form that came back before this point (a mistyped field, a failed
     captcha) has spent neither: either way its supporter can send the same form again.
-    Raises ``FormExpired``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a person to act on.
+    Raises ``FormExpired``, ``FormTooFast``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a
+    person to act on.
     """
-    trap, nonce = _traps(kind, form, token_required)
+    trap, nonce, too_fast = _traps(kind, form, token_required)
     if trap:
         log.info("%s form for %s trapped: %s", kind, campaign.slug, trap)
         return FormCheck(SUSPECT)
+    if too_fast and not captcha.enabled(campaign):
+        # Autofill and password managers fill a form faster than anyone types, so this is no
+        # silent trap: the supporter is told and sends again. Where the captcha is on, it is
+        # the further check instead, and a solved one is counted.
+        log.info("%s form for %s sent too fast: asked again", kind, campaign.slug)
+        raise FormTooFast()
     if not captcha.passes(campaign, form):
         return FormCheck(SUSPECT)  # the captcha could not be verified; kept uncounted for review
     if nonce and not _first_use(nonce, current_app.config["FORM_MAX_AGE_SECONDS"]):
@@ -102,12 +120,43 @@ def _serializer(kind):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"msp-form-token:{kind}")
 
 
-def form_token(kind, refreshed=False):
-    """A signed token for a form shown now: when, which form, and a nonce against replays."""
-    payload = {"n": secrets.token_urlsafe(9)}
-    if refreshed:
-        payload["r"] = 1  # re-issued after expiry: the supporter has already filled the form in
-    return _serializer(kind).dumps(payload)
+def _load(kind, token, max_age=None):
+    """``(payload, issued)`` of a genuine ``kind`` token; raises ``BadSignature`` (or
+    ``SignatureExpired`` past ``max_age``). A genuine token is URL-safe ASCII: anything else
+    (a lone surrogate, which itsdangerous cannot even encode) is simply not one."""
+    if not isinstance(token, str) or not token.isascii():
+        raise BadSignature("not a form token")
+    payload, issued = _serializer(kind).loads(token, max_age=max_age, return_timestamp=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+        raise BadSignature("not a form token")
+    return payload, issued
+
+
+def form_token(kind, shown_at=None):
+    """A signed token for a form shown now: which form, a nonce against replays, and when the
+    supporter first saw the form (``shown_at``, seconds since the epoch; now by default).
+
+    The "too fast" check counts from ``shown_at``, and a form shown again (after a mistake, an
+    expiry, a flood) keeps the first one's: however often a token is re-issued, the form has
+    been in front of somebody for as long as it really has, and no longer."""
+    # To the hundredth: the token's own timestamp is whole seconds, which would cut up to a
+    # second off the check.
+    return _serializer(kind).dumps({"n": secrets.token_urlsafe(9), "s": round(shown_at or time.time(), 2)})
+
+
+def _shown_at(payload, issued):
+    shown = payload.get("s")
+    return shown if isinstance(shown, (int, float)) and not isinstance(shown, bool) else issued.timestamp()
+
+
+def reissued_token(kind, form):
+    """A token for ``form`` shown again: it keeps when the supporter first saw the form when
+    ``form`` carried a genuine ``kind`` token (expired or not), else it is a new one."""
+    try:
+        payload, issued = _load(kind, form.get(TOKEN_FIELD) if form else None)
+    except BadSignature:
+        return form_token(kind)
+    return form_token(kind, shown_at=_shown_at(payload, issued))
 
 
 def _first_use(nonce, ttl):
@@ -119,19 +168,6 @@ def _first_use(nonce, ttl):
         except redis_errors as error:
             log.warning("replay check in Redis unavailable, using this process: %s", error)
     return _local_nonces().add(nonce, ttl)
-
-
-def timely_token(kind, form):
-    """True when ``form`` carried a genuine token sent at a person's pace (or an expired one):
-    the form that comes back may then get a re-issued token, which skips the "too fast" trap."""
-    token = form.get(TOKEN_FIELD)
-    if not isinstance(token, str) or not token:
-        return False
-    try:
-        payload, issued = _serializer(kind).loads(token, return_timestamp=True)
-    except BadSignature:
-        return False
-    return bool(payload.get("r")) or time.time() - issued.timestamp() >= current_app.config["FORM_MIN_SECONDS"]
 
 
 def _forget_use(nonce):
@@ -149,31 +185,27 @@ def _local_nonces():
 
 
 def _traps(kind, form, token_required):
-    """``(trap, nonce)``: the name of the trap the form fell into, if any, and its token's nonce.
+    """``(trap, nonce, too_fast)``: the name of the silent trap the form fell into, if any, its
+    token's nonce, and whether it came sooner after the form was shown than a person types.
 
     ``token_required`` is true for the widget's own forms, which always carry a token; an
     ally's own form posting JSON has none and is judged by the captcha and limits instead.
     Raises ``FormExpired`` for a token too old to trust, so a person can send again.
     """
     if form.get(HONEYPOT_FIELD):
-        return "honeypot", None
+        return "honeypot", None, False
     token = form.get(TOKEN_FIELD)
     if not token:
-        return ("no_token" if token_required else None), None
-    if not isinstance(token, str):
-        return "forged_token", None
+        return ("no_token" if token_required else None), None, False
     config = current_app.config
     try:
-        payload, issued = _serializer(kind).loads(token, max_age=config["FORM_MAX_AGE_SECONDS"], return_timestamp=True)
+        payload, issued = _load(kind, token, max_age=config["FORM_MAX_AGE_SECONDS"])
     except SignatureExpired:
         raise FormExpired() from None
     except BadSignature:
-        return "forged_token", None
-    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
-        return "forged_token", None
-    if not payload.get("r") and time.time() - issued.timestamp() < config["FORM_MIN_SECONDS"]:
-        return "too_fast", None
-    return None, payload["n"]
+        return "forged_token", None, False
+    too_fast = time.time() - _shown_at(payload, issued) < config["FORM_MIN_SECONDS"]
+    return None, payload["n"], too_fast
 
 
 # --- set-up ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import get_locale, gettext as _
 from ..campaigns import campaign_ref, find_campaign, public_summary
 from ..counting import current_count
 from ..errors import MalformedRequest, UnsupportedMediaType
-from ..protection import FormExpired, form_token
+from ..protection import RESEND_ERRORS, reissued_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
 
@@ -69,9 +69,9 @@ def create_signature(slug):
     data = json_body()
     try:
         sign_petition(campaign, data, signature_meta(data.get("origin")))
-    except FormExpired as expired:
-        # The widget keeps what was typed and sends again with this fresh token.
-        body = {"error": expired.code, "message": str(expired.message), "form_token": form_token("petition", refreshed=True)}
-        return jsonify(body), expired.status
+    except RESEND_ERRORS as error:
+        # The widget keeps what was typed and sends again with this new token.
+        body = {"error": error.code, "message": str(error.message), "form_token": reissued_token("petition", data)}
+        return jsonify(body), error.status
     # The same answer whether this mailbox had signed before or not.
     return jsonify(thanks_body()), 202

@@ -15,7 +15,6 @@ from ..campaigns import find_campaign
 from ..checkout import start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
 from ..errors import RATE_LIMITED, WidgetError
-from ..protection import timely_token
 from ..ratelimits import protected_form
 from ..stripe_events import handle_event, verified_event
 from .widgets import embedding, flooded, refused, render_widget
@@ -27,7 +26,7 @@ bp = Blueprint("donate", __name__)
 WEBHOOK_MAX_BYTES = 1024 * 1024  # Stripe's events (an invoice with its lines) outgrow the forms' limit
 
 
-def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, refreshed=False, **context):
+def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, resent=None, **context):
     """The donate widget page; ``in_tab`` when it answers a post, in the tab the post opened."""
     lang = str(get_locale())
     settings = donate_settings(campaign)
@@ -37,7 +36,7 @@ def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, re
     spec = CURRENCIES[currency]
     presets = [(amount, format_money(amount, currency, lang)) for amount in settings.presets_for(currency)]
     html, status, headers = render_widget(
-        campaign, "widget/donate.html", status, refreshed=refreshed, form_kind="donate",
+        campaign, "widget/donate.html", status, resent=resent, form_kind="donate",
         settings=settings, currency=currency, currency_spec=spec, presets=presets,
         default_amount=str(presets[min(1, len(presets) - 1)][0]),
         minimum_text=format_money(spec.minimum, currency, lang), maximum_text=format_money(spec.maximum, currency, lang),
@@ -69,7 +68,7 @@ def start(slug):
 
     def again(status, errors=None, notice=None, **extra):
         response = render_donate(
-            campaign, status, form=form, errors=errors, in_tab=True, refreshed=timely_token("donate", form),
+            campaign, status, form=form, errors=errors, in_tab=True, resent=form,
             notice=notice, **extra, **context,
         )
         if status == 503:
@@ -108,7 +107,7 @@ def _return_page(campaign, template, **context):
 def start_rate_limited(error):
     """A flood of donation starts from this address: a page in the donor's language, no Stripe call."""
     return flooded(lambda campaign, form, context: render_donate(
-        campaign, 429, form=form, in_tab=True, notice=str(RATE_LIMITED), **context,
+        campaign, 429, form=form, in_tab=True, resent=form, notice=str(RATE_LIMITED), **context,
     ))
 
 

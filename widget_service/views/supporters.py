@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..campaigns import find_campaign
 from ..coordinators import enlist_coordinator
 from ..errors import RATE_LIMITED, WidgetError
-from ..protection import FormExpired, form_token, timely_token
+from ..protection import RESEND_ERRORS, reissued_token
 from ..ratelimits import protected_form
 from ..subscriptions import subscribe
 from ..supporter_validation import PAKISTAN_REGIONS
@@ -26,11 +26,11 @@ FORMS = {
 }
 
 
-def render_form(kind, campaign, status=200, form=None, errors=None, refreshed=False, **context):
+def render_form(kind, campaign, status=200, form=None, errors=None, resent=None, **context):
     template, _service, order = FORMS[kind]
     errors = errors or {}
     return render_widget(
-        campaign, template, status, refreshed=refreshed, form_kind=kind, form=form or {}, errors=errors,
+        campaign, template, status, resent=resent, form_kind=kind, form=form or {}, errors=errors,
         first_error=next((field for field in order if field in errors), None), regions=PAKISTAN_REGIONS.items(),
         **context,
     )
@@ -49,8 +49,8 @@ def post_without_js(kind, slug):
     meta = {"ip": request.remote_addr, "origin": context["host_origin"], "widget": True}
 
     def again(status, **extra):
-        # Back filled in; re-issued token if the form was sent at a person's pace (see widgets.py).
-        return render_form(kind, campaign, status, form=form, refreshed=timely_token(kind, form), **extra, **context)
+        # Back filled in, its new token counting from when it was first shown (see widgets.py).
+        return render_form(kind, campaign, status, form=form, resent=form, **extra, **context)
 
     try:
         FORMS[kind][1](campaign, form, meta)
@@ -87,7 +87,7 @@ def rate_limited(error):
     """A flood from this address: the form comes back filled in, with a message, in the frame."""
     kind = request.path.rstrip("/").rsplit("/", 1)[-1]
     return flooded(lambda campaign, form, context: render_form(
-        kind, campaign, 429, form=form, refreshed=timely_token(kind, form), notice=str(RATE_LIMITED), **context,
+        kind, campaign, 429, form=form, resent=form, notice=str(RATE_LIMITED), **context,
     ))
 
 
@@ -96,10 +96,10 @@ def accept_json(kind, slug, thanks):
     data = json_body()
     try:
         FORMS[kind][1](campaign, data, signature_meta(data.get("origin")))
-    except FormExpired as expired:
-        # The widget keeps what was typed and sends again with this fresh token.
-        body = {"error": expired.code, "message": str(expired.message), "form_token": form_token(kind, refreshed=True)}
-        return jsonify(body), expired.status
+    except RESEND_ERRORS as error:
+        # The widget keeps what was typed and sends again with this new token.
+        body = {"error": error.code, "message": str(error.message), "form_token": reissued_token(kind, data)}
+        return jsonify(body), error.status
     # The same answer whether this mailbox had sent the form before or not.
     return jsonify({"ok": True, "message": thanks}), 202
 

@@ -10,7 +10,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
 from .. import captcha
-from ..protection import form_token, timely_token
+from ..protection import reissued_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
 from ..validation import clean_origin, clean_ref, country_choices, country_codes
@@ -53,9 +53,10 @@ def country_options(lang, chosen="", abroad=False):
     return Markup(options)
 
 
-def render_widget(campaign, template, status=200, refreshed=False, form_kind="petition", **context):
-    """An iframe page of ``campaign``: ``template`` with what every widget shows, and a fresh
-    form token for ``form_kind`` forms. Every widget kind (petition, actions, donate...) renders
+def render_widget(campaign, template, status=200, resent=None, form_kind="petition", **context):
+    """An iframe page of ``campaign``: ``template`` with what every widget shows, and a form
+    token for ``form_kind`` forms (for ``resent``, the posted form shown again, one that keeps
+    when it was first shown). Every widget kind (petition, actions, donate...) renders
     through here, so they share the frameable CSP, ``no-store`` and the captcha settings."""
     lang = str(get_locale())
     count = current_count(campaign.id)
@@ -67,7 +68,7 @@ def render_widget(campaign, template, status=200, refreshed=False, form_kind="pe
         lang=lang,
         count=count,
         country_options=country_options,
-        form_token=form_token(form_kind, refreshed=refreshed),
+        form_token=reissued_token(form_kind, resent),
         captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
         captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
         **context,
@@ -112,11 +113,9 @@ def sign_without_js(slug):
     meta = {"ip": request.remote_addr, "origin": context["host_origin"], "widget": True}
 
     def again(status, errors=None, **extra):
-        # The form comes back filled in. If the form it replaces was sent after a person's pace,
-        # the new token is marked as re-issued: sending it again at once is that person
-        # correcting it, not a bot being "too fast".
+        # The form comes back filled in, its new token counting from when it was first shown.
         return render_widget(
-            campaign, "widget/petition.html", status, refreshed=timely_token("petition", form), form=form,
+            campaign, "widget/petition.html", status, resent=form, form=form,
             errors=errors or {}, **extra, **context,
         )
 
@@ -144,6 +143,6 @@ def flooded(again):
 def sign_without_js_rate_limited(error):
     """A flood from this address: the form comes back filled in, with a message, in the frame."""
     return flooded(lambda campaign, form, context: render_widget(
-        campaign, "widget/petition.html", 429, refreshed=timely_token("petition", form), form=form, errors={},
+        campaign, "widget/petition.html", 429, resent=form, form=form, errors={},
         notice=str(RATE_LIMITED), **context,
     ))
