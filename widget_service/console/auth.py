@@ -1,0 +1,128 @@
+"""Who may see what in the console: ``role_required``, ``current_staff``, signing in and out.
+
+Every console view is marked either ``@role_required("viewer")`` (any signed-in staff member),
+``@role_required("admin")``, or ``@public`` (the sign-in and set-up pages). The blueprint's
+``before_request`` refuses any view with neither mark (it fails closed), checks the role,
+then the CSRF token of every POST.
+
+- anonymous: GET -> 302 to the sign-in page; any other method -> 401
+- signed in without the role (a viewer on an admin page) -> 403
+- a POST without the session's CSRF token -> 400
+"""
+import functools
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db
+from . import accounts, audit, bp, limits
+from .models import Staff
+
+ROLES = {"viewer": (Staff.VIEWER, Staff.ADMIN), "admin": (Staff.ADMIN,)}
+
+
+def role_required(role):
+    """Mark a console view for staff with ``role``: "viewer" (viewer or admin) or "admin"."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+
+    def mark(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            refusal = refuse(role)  # also checked before the request; twice is cheap
+            if refusal is not None:
+                return refusal
+            return view(*args, **kwargs)
+
+        checked.msp_console_role = role
+        return checked
+
+    return mark
+
+
+def public(view):
+    """Mark a console view that anybody may open (signing in, setting up an account)."""
+    view.msp_console_public = True
+    return view
+
+
+def current_staff():
+    """The signed-in staff member (``email``, ``role``, ``is_admin``), or None."""
+    user = current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+
+
+def refuse(role):
+    """The response that refuses this request for ``role``, or None when it may go on."""
+    staff = current_staff()
+    if staff is None:
+        if request.method in ("GET", "HEAD"):
+            return redirect_to("console.sign_in")
+        abort(401)
+    if staff.role not in ROLES[role]:
+        abort(403)
+    return None
+
+
+def console_url(endpoint, **values):
+    """``url_for`` that keeps the page's language (templates have it as ``console_url``)."""
+    return url_for(endpoint, lang=str(get_locale()), **values)
+
+
+def redirect_to(endpoint, **values):
+    return redirect(console_url(endpoint, **values))
+
+
+def load_staff(staff_id):
+    """Flask-Login's user loader: an active account, or nobody."""
+    try:
+        staff = db.session.get(Staff, int(staff_id))
+    except (TypeError, ValueError):
+        return None
+    return staff if staff is not None and staff.is_active else None
+
+
+@bp.get("/")
+@role_required("viewer")
+def home():
+    """The console's front page: the dashboard where there is one."""
+    if "console.dashboard" in current_app.view_functions:
+        return redirect_to("console.dashboard")
+    return render_template("console/home.html")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_staff() is not None:
+        return redirect_to("console.home")
+    if request.method == "GET":
+        return render_template("console/sign_in.html", signed_out="signed_out" in request.args)
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    code = request.form.get("code", "")
+    if not limits.sign_in_allowed(email):
+        audit.record("sign-in.limited", who=accounts.normal_email(email)[:254] or "?")
+        return render_template("console/sign_in.html", error=limits.MESSAGE, email=email), 429
+    staff = accounts.authenticate(email, password, code)
+    if staff is None:
+        audit.record("sign-in.failed", who=accounts.normal_email(email)[:254] or "?")
+        error = _("That email, password and code do not match an account. Please try again.")
+        return render_template("console/sign_in.html", error=error, email=email), 401
+    session.rotate()  # a new id: any id known before signing in is worth nothing now
+    login_user(staff)
+    accounts.signed_in(staff)
+    audit.record("sign-in", target=staff.email)
+    return redirect_to("console.home")
+
+
+@bp.post("/sign-out")
+@role_required("viewer")
+def sign_out():
+    audit.record("sign-out", target=current_staff().email)
+    logout_user()
+    session.end()  # the row goes: this cookie, and any copy of it, is worth nothing now
+    return redirect_to("console.sign_in", signed_out=1)

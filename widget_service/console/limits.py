@@ -1,0 +1,48 @@
+"""Sign-in limits, per account and per client network, in Flask-Limiter's storage (Redis when
+configured), as the public forms' limits are. Every attempt counts, spent atomically as it is
+tested, so parallel guesses cannot slip past the limit together."""
+import logging
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from limits import parse
+
+from ..ratelimits import client_network, keyed_hash
+from .accounts import normal_email
+
+log = logging.getLogger(__name__)
+
+MESSAGE = _l("Too many attempts to sign in. Please wait a quarter of an hour, then try again.")
+
+DEFAULTS = {
+    "CONSOLE_SIGN_IN_PER_ACCOUNT": "5 per 15 minutes",
+    "CONSOLE_SIGN_IN_PER_NETWORK": "20 per 15 minutes",
+}
+
+
+def init_app(app):
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    app.extensions["msp_console_limits"] = {name: parse(app.config[name]) for name in DEFAULTS}
+
+
+def sign_in_allowed(email):
+    """Spend one attempt for this account and this network; False when either has none left.
+    The account is keyed by a hash of its address, known or not, so the limit says nothing
+    about which addresses have accounts."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return True
+    limits = current_app.extensions["msp_console_limits"]
+    storage = current_app.extensions["msp_limiter"].limiter
+    prefix = config["RATELIMIT_KEY_PREFIX"]
+    network = keyed_hash("ip-hash", client_network(request.remote_addr)) or "-"
+    account = keyed_hash("email", normal_email(email)) or "-"
+    try:
+        # Both are spent (no short-circuit): a guesser spreading over accounts still spends the network's.
+        by_network = storage.hit(limits["CONSOLE_SIGN_IN_PER_NETWORK"], prefix, "console-sign-in-ip", network)
+        by_account = storage.hit(limits["CONSOLE_SIGN_IN_PER_ACCOUNT"], prefix, "console-sign-in-account", account)
+    except Exception as error:  # the storage failed: Argon2 still slows guessing down
+        log.warning("console sign-in limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
+        return True
+    return by_network and by_account
