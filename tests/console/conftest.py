@@ -59,7 +59,7 @@ def make_staff(app, role="viewer", email=None, password=PASSWORD):
 
 def csrf_token(client, path="/console/sign-in"):
     """The CSRF token of the client's console session, as a page at ``path`` carries it."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

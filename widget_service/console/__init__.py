@@ -23,6 +23,7 @@ NAV = (
     ("console.campaigns", _l("Campaigns"), "admin"),
     ("console.exports", _l("Exports"), "admin"),
     ("console.audit_log", _l("Audit log"), "admin"),
+    ("console.account", _l("Your account"), "viewer"),
 )
 
 # The console's security headers: never framed, never cached, no referrer beyond our origin
@@ -40,7 +41,7 @@ HEADERS = {
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
-from . import audit, auth, cli, limits, models, setup, views_audit  # noqa: E402,F401  (views register on bp)
+from . import audit, auth, cli, limits, models, setup, stats, views_audit  # noqa: E402,F401  (views register on bp)
 
 
 def init_app(app):

@@ -88,10 +88,33 @@ def load_staff(staff_id):
 @bp.get("/")
 @role_required("viewer")
 def home():
-    """The console's front page: the dashboard where there is one."""
+    """The console's front page: the dashboard (the account page until there is one)."""
     if "console.dashboard" in current_app.view_functions:
         return redirect_to("console.dashboard")
-    return render_template("console/home.html")
+    return redirect_to("console.account")
+
+
+@bp.get("/account")
+@role_required("viewer")
+def account():
+    staff = current_staff()
+    return render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff))
+
+
+@bp.post("/account/recovery-codes")
+@role_required("viewer")
+def new_recovery_codes():
+    """Fresh recovery codes (the old ones stop working), against a code from the app: a session
+    alone, borrowed for a moment, must not buy a lasting way in."""
+    staff = current_staff()
+    if not accounts.use_totp_code(staff, request.form.get("code", "")[:20]):
+        db.session.rollback()
+        error = _("That code is not the one your app shows now. Type the six digits it shows.")
+        return render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff), error=error), 422
+    codes = accounts.new_recovery_codes(staff)
+    audit.record("staff.recovery-codes", target=staff.email, commit=False)
+    db.session.commit()
+    return render_template("console/setup_done.html", staff=staff, codes=codes, renewed=True, next_url=console_url("console.home"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
