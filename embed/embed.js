@@ -1,4 +1,5 @@
-/* MSP widget loader: turns snippets into iframes and resizes them. No dependencies. */
+/*! MSP widget loader: turns snippets into iframes and resizes them. No dependencies. */
+/* The service serves it minified (rjsmin); this readable source is what it minifies. */
 (function () {
   'use strict';
   if (window.MSPWidget) { window.MSPWidget.scan(); return; } // loaded twice
@@ -27,7 +28,16 @@
     el.setAttribute('data-msp-done', '');
     var q = new URLSearchParams({ origin: location.origin });
     if (d.lang) q.set('lang', d.lang);
-    if (d.partner) q.set('ref', d.partner);
+    if (d.partner) {
+      q.set('ref', d.partner);
+      // A key outside the rule is still credited, made to follow it: tell the ally what changes.
+      try {
+        if (!RegExp('^[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}._~-]{0,63}$', 'u').test(d.partner)) {
+          console.warn('MSP widget: data-partner "' + d.partner + '" is credited as a key of up to 64 ' +
+            'letters, digits, . _ ~ -, starting with a letter or digit: other characters become -');
+        }
+      } catch (e) { /* no Unicode classes in this browser: no warning */ }
+    }
     var f = document.createElement('iframe');
     f.src = origin + '/widgets/' + encodeURIComponent(d.campaign) + '/' + encodeURIComponent(kind) + '?' + q;
     f.title = d.title || ORG[ur] + k[ur];

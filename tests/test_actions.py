@@ -114,7 +114,9 @@ def test_share_links_point_to_the_campaign_page_with_the_ref_and_the_text_in_the
         ("", "x", "msp~x"),
         ("demo-ally", "facebook", "demo-ally~facebook"),
         ("demo-ally~whatsapp", "telegram", "demo-ally~telegram"),  # a share of a share: first partner, last channel
-        ("bad ref!", "email", "msp~email"),
+        ("bad ref!", "email", "bad-ref~email"),  # a key outside the rule keeps its credit (issue 13)
+        ("Quetta Solidarity Network", "whatsapp", "Quetta-Solidarity-Network~whatsapp"),
+        ("!!!", "email", "msp~email"),
         ("p" * 64, "whatsapp", "p" * 55 + "~whatsapp"),
     ],
 )

@@ -157,13 +157,19 @@ def test_the_page_shows_the_petition_the_count_and_embeds_the_widget_with_the_re
     assert "ref%3Dally~whatsapp" in html and "ref%3Dally~telegram" in html
 
 
-@pytest.mark.parametrize("ref", ['"><script>alert(1)</script>', "a b", "x" * 65])
-def test_a_bad_ref_is_dropped(client, campaign, ref):
+@pytest.mark.parametrize(("ref", "kept"), [
+    ('"><script>alert(1)</script>', "script-alert-1-script"), ("a b", "a-b"), ("x" * 65, "x" * 64),
+])
+def test_a_ref_outside_the_rule_is_kept_made_safe(client, campaign, ref, kept):
     response = client.get(f"/c/{campaign}", query_string={"ref": ref})
     html = response.data.decode()
     assert response.status_code == 200 and "<script>alert" not in html
-    assert "data-partner" not in html
-    assert parse_qs(urlsplit(Head(html).one("og:url")).query) == {}
+    assert parse_qs(urlsplit(Head(html).one("og:url")).query) == {"ref": [kept]}
+
+
+def test_a_ref_with_nothing_to_keep_is_dropped(client, campaign):
+    html = client.get(f"/c/{campaign}", query_string={"ref": "<>!!"}).data.decode()
+    assert "data-partner" not in html and parse_qs(urlsplit(Head(html).one("og:url")).query) == {}
 
 
 def test_unknown_campaign_is_a_404_page_in_the_readers_language(client):

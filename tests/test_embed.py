@@ -1,6 +1,8 @@
 """GET /embed.js: small, cached briefly, revalidated by ETag."""
 import gzip
 
+from widget_service.views.embed import LOADER_PATH
+
 LOADER_BUDGET = 1536  # bytes, gzipped
 
 
@@ -20,6 +22,13 @@ def test_loader_fits_its_budget(client):
 
 
 def test_loader_checks_origins_and_never_posts_to_any_origin(client):
-    source = client.get("/embed.js").data.decode()
-    assert "e.origin !== origin" in source and "frames[i].contentWindow === e.source" in source
-    assert "'*'" not in source
+    served = client.get("/embed.js").data.decode()
+    assert "e.origin!==origin" in served and "frames[i].contentWindow===e.source" in served
+    assert "'*'" not in served
+
+
+def test_loader_is_served_minified_from_its_readable_source(client):
+    source = LOADER_PATH.read_text(encoding="utf-8")
+    served = client.get("/embed.js").data.decode()
+    assert served.startswith("/*! MSP widget loader") and "// " not in served
+    assert len(served) < len(source) * 0.8 and "e.origin !== origin" in source

@@ -77,3 +77,20 @@ def test_the_snippets_title_and_height_win_and_an_unknown_kind_is_named_like_the
     assert widgets[0].iframe.get_attribute("height") == "700"
     assert widgets[1].iframe.get_attribute("title") == TITLES["ur"]["petition"]
     assert widgets[1].iframe.get_attribute("height") == "1100"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_partner_key_outside_the_rule_is_warned_about_and_still_credited(page, host_site, live_service):
+    warnings = []
+    page.on("console", lambda message: message.type == "warning" and warnings.append(message.text))
+    keys = ["Quetta Solidarity Network", PARTNER]
+    html = host_page(live_service, "en", [snippet("petition", "en").replace(PARTNER, key) for key in keys])
+    first, second = open_host_page(page, host_site.add("/odd-key", html), live_service.url, 2)
+    first.load()
+    assert [w for w in warnings if "data-partner" in w] == [
+        'MSP widget: data-partner "Quetta Solidarity Network" is credited as a key of up to 64 letters, digits, '
+        ". _ ~ -, starting with a letter or digit: other characters become -"
+    ], "one warning, for the key outside the rule only"
+    first.sign("Zahra Hazara", "zahra@example.org")
+    [stored] = live_service.signatures(email="zahra@example.org")
+    assert stored["ref"] == "Quetta-Solidarity-Network"

@@ -1,5 +1,6 @@
 """The field rules, as tables: input -> cleaned value or the field that is refused."""
 import pytest
+from hypothesis import given, strategies as st
 
 from widget_service.validation import (
     canonical_email,
@@ -13,6 +14,7 @@ from widget_service.validation import (
     clean_signature,
     clean_text,
     country_choices,
+    partner_key,
 )
 
 
@@ -118,9 +120,27 @@ def test_lang_refused(value):
     assert clean_lang(value)[0] is None
 
 
-@pytest.mark.parametrize(("value", "ok"), [("ally-1", True), ("hrcp.org", True), (None, True), ("a b", False), ("<x>", False), ("ally\n", False), ("x" * 65, False), (5, False)])
-def test_ref(value, ok):
-    assert (clean_ref(value)[1] is None) == ok
+@pytest.mark.parametrize(("value", "expected"), [
+    ("ally-1", "ally-1"), ("hrcp.org", "hrcp.org"), ("ally~whatsapp", "ally~whatsapp"), (None, None), ("", None),
+    ("ہزارہ-ٹاؤن", "ہزارہ-ٹاؤن"),  # letters of any script, with their marks
+    # Outside the rule: kept, made to follow it, never dropped while something is left.
+    ("Quetta Solidarity Network", "Quetta-Solidarity-Network"), ("ally/هزاره", "ally-هزاره"),
+    ("x" * 80, "x" * 64), ("a b", "a-b"), ("<x>", "x"), ("ally\n", "ally"), ("  ally  ", "ally"),
+    ("Ｑuetta", "Quetta"), ("qu\u00adetta\u2060", "quetta"), ("ab\u202e", "ab"), ("_x", "x"), ("!!!", None),
+    ('"><script>alert(1)</script>', "script-alert-1-script"),
+])
+def test_ref(value, expected):
+    assert clean_ref(value) == (expected, None)
+
+
+def test_a_ref_that_is_not_text_is_refused():
+    assert clean_ref(5)[0] is None and clean_ref(5)[1]
+
+
+@given(st.text(max_size=120))
+def test_a_partner_key_follows_its_rule_and_is_kept_as_it_is(text):
+    key = partner_key(text)
+    assert key is None or (len(key) <= 64 and partner_key(key) == key and key[0].isalnum())
 
 
 @pytest.mark.parametrize(
@@ -151,7 +171,7 @@ def test_comment_keeps_paragraphs_and_limits_length():
 
 
 def test_signature_reports_every_bad_field_at_once():
-    clean, errors = clean_signature({"name": "", "email": "nope", "country": "ZZ", "opt_in": "perhaps", "lang": "fr", "ref": "a b"})
+    clean, errors = clean_signature({"name": "", "email": "nope", "country": "ZZ", "opt_in": "perhaps", "lang": "fr", "ref": 7})
     assert set(errors) == {"name", "email", "country", "opt_in", "lang", "ref"}
     assert all(isinstance(message, str) and message for message in errors.values())
 

@@ -2,6 +2,7 @@
 import gzip
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlencode
 
 import pytest
 from babel.messages.pofile import read_po
@@ -149,6 +150,19 @@ def test_without_javascript_the_form_posts_and_thanks_in_the_same_language(app, 
     assert signature.state == Signature.COUNTED and signature.opt_in is True and signature.lang == "ur"
     assert signature.source_origin == "https://ally.example.org" and signature.ref == "ally"
     assert widget.count(campaign) == 1
+
+
+@pytest.mark.parametrize(("given", "credited"), [
+    ("Quetta Solidarity Network", "Quetta-Solidarity-Network"), ("ally/هزاره", "ally-هزاره"), ("q" * 80, "q" * 64),
+])
+def test_a_partner_key_outside_the_rule_keeps_its_credit(app, client, widget, campaign, given, credited):
+    _, html = page(client, campaign, "?" + urlencode({"ref": given}))
+    assert f'name="ref" value="{credited}"' in html
+    shared = {unquote(unquote(base)) for base in re.findall(r"ref%3D([^~&\"]+)~", html)}
+    assert shared and all(credited.startswith(base) for base in shared), "share links credit the partner, not MSP"
+    assert widget.sign(campaign, ref=given).status_code == 202  # an ally's own form, through the API
+    [signature] = stored(app)
+    assert signature.ref == credited
 
 
 def test_without_javascript_errors_rerender_the_form_tied_to_their_fields(app, client, campaign):

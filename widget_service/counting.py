@@ -39,7 +39,8 @@ exact:
 
 When Redis is down, counts come from SQL (cached per process) and signing goes on.
 The shards themselves drift from the signatures only when rows are changed by hand (a signature
-deleted at its signer's request, a suspect one approved): ``reconcile`` recounts them.
+deleted at its signer's request): ``reconcile`` recounts them. A moderator holding signatures back
+or restoring them changes the shards in the same transaction (``adjust_count``), as a recount does.
 """
 import logging
 import random
@@ -308,14 +309,9 @@ def reconcile(campaign_id):
     docstring) and merges it into the live count once committed; one that finds no drift
     changes nothing.
     """
-    rows = [{"campaign_id": campaign_id, "shard": n, "count": 0} for n in range(CounterShard.SHARDS)]
-    db.session.execute(insert(CounterShard).values(rows).on_conflict_do_nothing())
+    _make_shards(campaign_id)
     db.session.commit()
-    shards = CounterShard.campaign_id == campaign_id
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(CounterShard.shard).where(shards).with_for_update())
-    else:
-        db.session.execute(update(CounterShard).where(shards).values(count=CounterShard.count))
+    _lock_shards(campaign_id)
     before = count_from_sql(campaign_id)
     after = db.session.scalar(
         select(func.count())
@@ -325,10 +321,48 @@ def reconcile(campaign_id):
     if before == after:
         db.session.rollback()  # no drift: leave the shards, and the live count, as they are
         return before, after
-    next_generation = CounterShard.generation + 1
-    db.session.execute(update(CounterShard).where(shards).values(count=0, generation=next_generation))
-    db.session.execute(update(CounterShard).where(shards, CounterShard.shard == 0).values(count=after))
+    _new_generation(campaign_id, after)
     db.session.commit()
+    publish_recount(campaign_id)
+    return before, after
+
+
+def adjust_count(campaign_id, delta):
+    """Add ``delta`` to a campaign's count in the caller's transaction, as a recount does: a
+    new generation of shard values, so the live count can go down (signatures held back by a
+    moderator) as well as up. The caller changes the signatures' states first, in the same
+    transaction, then calls this (the shards are locked here, so every signer adds before or
+    after, as in ``reconcile``), commits, and calls ``publish_recount``. Returns the new total.
+    """
+    _make_shards(campaign_id)
+    _lock_shards(campaign_id)
+    total = max(count_from_sql(campaign_id) + delta, 0)  # below 0 only after a drift; reconcile repairs it
+    _new_generation(campaign_id, total)
+    return total
+
+
+def _make_shards(campaign_id):
+    rows = [{"campaign_id": campaign_id, "shard": n, "count": 0} for n in range(CounterShard.SHARDS)]
+    db.session.execute(insert(CounterShard).values(rows).on_conflict_do_nothing())
+
+
+def _lock_shards(campaign_id):
+    """Lock a campaign's shard rows until the transaction ends."""
+    shards = CounterShard.campaign_id == campaign_id
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(CounterShard.shard).where(shards).with_for_update())
+    else:
+        db.session.execute(update(CounterShard).where(shards).values(count=CounterShard.count))
+
+
+def _new_generation(campaign_id, total):
+    shards = CounterShard.campaign_id == campaign_id
+    db.session.execute(update(CounterShard).where(shards).values(count=0, generation=CounterShard.generation + 1))
+    db.session.execute(update(CounterShard).where(shards, CounterShard.shard == 0).values(count=total))
+
+
+def publish_recount(campaign_id):
+    """After the commit of a new generation (a recount, a moderation): into the live count."""
     _local_cache().pop(campaign_id)
     redis = get_redis()
     if redis is not None:
@@ -337,4 +371,3 @@ def reconcile(campaign_id):
             merge_shards(redis, campaign_id, shards_from_sql(campaign_id), first_pass=False)
         except redis_errors as error:
             log.warning("recount not in the live count until it is rebuilt: %s", error)
-    return before, after

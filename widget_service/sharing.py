@@ -13,8 +13,8 @@ partner who started it. Nothing in it names or tells apart the supporter who sha
 link is given to everyone, so signatures are credited in aggregate (per partner and channel)
 and no signature can be traced back to the person who forwarded it.
 
-The ref passes ``validation.clean_ref`` (letters, digits, ``._~-``, at most 64): a long
-partner key is shortened to leave room for the channel.
+The ref passes ``validation.clean_ref`` (a partner key: letters, digits, ``._~-``, at most 64):
+a long partner key is shortened to leave room for the channel.
 """
 from urllib.parse import quote, urlencode
 

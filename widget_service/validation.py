@@ -28,7 +28,8 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
 # isolates can make a name read differently from what is stored. ZWJ/ZWNJ stay: Urdu,
 # Persian and many Indic scripts need them to spell words correctly.
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
+# A partner key: letters of any script and their marks, digits, ._~- (``partner_key``).
+_REF_RE = re.compile(r"^[^\W_][\w.~-]*$")
 _ORIGIN_RE = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$", re.IGNORECASE)
 
 REQUIRED = _l("This field is required.")
@@ -172,11 +173,38 @@ def clean_lang(value):
 
 
 def clean_ref(value):
+    """A partner's key (or a share's ref), never refused for its spelling: see ``partner_key``."""
     if value is None or value == "":
         return None, None
-    if not isinstance(value, str) or len(value) > REF_MAX or not _REF_RE.fullmatch(value):
-        return None, _l("Use up to %(max)d letters, digits, dots, dashes or underscores.", max=REF_MAX)
-    return value, None
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    return partner_key(value), None
+
+
+def partner_key(text):
+    """``text`` as a partner key: up to 64 letters (of any script), digits, ``._~-``, starting
+    with a letter or digit. A key that follows the rule is kept as it is; any other text is made
+    to follow it rather than dropped, since dropping it would lose the ally its credit without a
+    word: invisible characters go, each run of other characters outside the rule becomes one
+    ``-``, and the result is cut at 64 (``Quetta Solidarity Network`` is credited as
+    ``Quetta-Solidarity-Network``). None when nothing of it is left. The loader warns the ally in
+    the browser console when its ``data-partner`` does not follow the rule."""
+    text = unicodedata.normalize("NFKC", text)
+    if len(text) <= REF_MAX and _REF_RE.fullmatch(text):
+        return text
+    kept, replaced = [], False
+    for char in text:
+        category = unicodedata.category(char)
+        if category[0] in "LNM" or char in "._~-":
+            kept.append(char)
+            replaced = False
+        elif category != "Cf" and not replaced:  # Cf: invisible formatting, dropped
+            kept.append("-")
+            replaced = True
+    key = "".join(kept)
+    while key and unicodedata.category(key[0])[0] not in "LN":
+        key = key[1:]
+    return key[:REF_MAX].rstrip("-") or None
 
 
 def clean_origin(value):
