@@ -93,5 +93,8 @@ def tail_command(count):
 
 
 def init_app(app):
+    from .stats_cli import stats_cli
+
     app.cli.add_command(staff_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(stats_cli)
