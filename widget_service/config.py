@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import click
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
@@ -90,8 +92,13 @@ def _choice(name, environ, choices):
     return value
 
 
-class ConfigError(RuntimeError):
-    """The environment describes a configuration the service must not start with."""
+class ConfigError(click.ClickException):
+    """The environment describes a configuration the service must not start with.
+
+    A ``ClickException`` so that the ``flask`` command, which builds the app before it runs any
+    of its verbs, says what is wrong in one line (``Error: ...``, exit status 1) instead of a
+    traceback; gunicorn and tests see it raised like any other exception.
+    """
 
 
 def from_environ(environ=None):
