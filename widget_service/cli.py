@@ -1,5 +1,6 @@
 """Command-line verbs for MSP staff: ``flask campaigns`` (donation settings too), ``signatures``,
 ``counts``, ``coordinators``, ``subscribers``."""
+import os
 
 import click
 from flask import current_app
@@ -207,13 +208,24 @@ def export_coordinators_command(slug, output):
 @click.option("--unconfirmed", is_flag=True, help="Those still to confirm: send them only the email asking to confirm.")
 def export_subscribers_command(slug, output, include_unsubscribed, unconfirmed):
     """Write SLUG's confirmed subscribers as CSV, each with the unsubscribe link every email to them must carry."""
-    base_url = current_app.config["PUBLIC_URL"]
-    if not base_url:
-        raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the unsubscribe links are built on it")
+    base_url = _links_base_url()
     campaign = _find(slug)
     with output_stream(output) as stream:
         for line in export_subscribers(campaign.id, base_url, include_unsubscribed, unconfirmed):
             stream.write(line)
+
+
+def _links_base_url():
+    """Where exported links point: ``WIDGET_PUBLIC_URL``, or, in development without it, the
+    address ``make run`` serves the demo on (its ``PORT``), said on standard error."""
+    base_url = current_app.config["PUBLIC_URL"]
+    if base_url:
+        return base_url
+    if current_app.config["WIDGET_ENV"] != "development":
+        raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the unsubscribe links are built on it")
+    base_url = f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+    click.echo(f"links point to {base_url}, the demo of make run (set WIDGET_PUBLIC_URL for real ones)", err=True)
+    return base_url
 
 
 def init_app(app):
