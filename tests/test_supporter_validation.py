@@ -23,6 +23,7 @@ def coordinator(**overrides):
         ("+44 7911 123456", "+447911123456"),  # the diaspora, with the country code
         ("+1 (202) 555-0143", "+12025550143"),
         (" +92 300 1234567\u202e ", "+923001234567"),  # bidi control stripped
+        ("0300\u2060 1234567\u00ad", "+923001234567"),  # and invisible ones
     ],
 )
 def test_phone_is_normalised_to_e164(value, expected):

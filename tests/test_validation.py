@@ -31,13 +31,23 @@ from widget_service.validation import (
         ("می\u200cخواهم", "می\u200cخواهم"),  # ZWNJ kept: Persian/Urdu spelling needs it
         ("Ali\tRaza\n", "Ali Raza"),
         ("e\u0301", "\u00e9"),  # NFC
+        # Unicode's default-ignorable characters show nothing, and go
+        ("A\u2060li\u00ad Raza", "Ali Raza"),  # word joiner, soft hyphen
+        ("Ali\u2061 Raza\u034f", "Ali Raza"),  # function application, combining grapheme joiner
+        ("Ali\u200b\u180e Raza\ufeff", "Ali Raza"),  # zero-width space, Mongolian vowel separator, BOM
+        ("Ali\ufe0f \u3164Raza\uffa0", "Ali Raza"),  # variation selector, Hangul fillers
+        ("Ali\U000e0041\U000e0100", "Ali"),  # a tag, a variation selector supplement
+        ("e\u034f\u0301", "\u00e9"),  # normalised once the joiner is gone
     ],
 )
 def test_name_accepts_any_script(value, expected):
     assert clean_name(value) == (expected, None)
 
 
-@pytest.mark.parametrize("value", [None, "", "   ", "\u0000\u0001", "12345", "!!!", 42, ["Ali"], {"n": 1}, "x" * 101])
+@pytest.mark.parametrize("value", [
+    None, "", "   ", "\u0000\u0001", "12345", "!!!", 42, ["Ali"], {"n": 1}, "x" * 101,
+    "\u3164", "\u115f\u1160", "\u2060\u00ad",  # nothing visible: Hangul fillers are letters, yet show nothing
+])
 def test_name_refused(value):
     cleaned, error = clean_name(value)
     assert cleaned is None and error
@@ -49,6 +59,12 @@ def test_name_refused(value):
         ("ali@example.org", "ali@example.org"),
         ("  Ali@Example.ORG ", "Ali@example.org"),
         ("علی@example.org", "علی@example.org"),
+        # Invisible characters go: the email validator lets some of them through
+        ("jane\u034f@outlook.fr", "jane@outlook.fr"),
+        ("ja\u3164ne@outlook.fr", "jane@outlook.fr"),
+        ("jane\ufe0f@outlook.fr", "jane@outlook.fr"),
+        ("jane\u2060@outlook.fr", "jane@outlook.fr"),
+        ("\u00adjane@outlook.fr\u200b", "jane@outlook.fr"),
     ],
 )
 def test_email_syntax_accepted(value, expected):
@@ -166,6 +182,8 @@ def test_origin(value, expected):
 
 def test_comment_keeps_paragraphs_and_limits_length():
     assert clean_text("one\r\n\r\n\r\n\r\ntwo ", 1000, required=False, multiline=True) == ("one\n\ntwo", None)
+    assert clean_text("on\u00ade\n\u2060\ntwo\u2061", 1000, multiline=True) == ("one\n\ntwo", None)  # invisible ones go
+    assert clean_text("\u2064\u200b", 1000, required=False, multiline=True) == (None, None)
     assert clean_text("x" * 1001, 1000, required=False, multiline=True)[0] is None
     assert clean_text(None, 1000, required=False) == (None, None)
 

@@ -24,10 +24,19 @@ LANGUAGES = ("en", "ur")
 # Codes CLDR lists as territories that are not countries a person lives in.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ"}
 
-# Characters that change how text is displayed without being seen: bidi overrides and
-# isolates can make a name read differently from what is stored. ZWJ/ZWNJ stay: Urdu,
-# Persian and many Indic scripts need them to spell words correctly.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Characters that show nothing, yet make "Ali" and "A\u2060li" two names: Unicode's
+# Default_Ignorable_Code_Point set (DerivedCoreProperties.txt, as of Unicode 14): the soft
+# hyphen, joiners, fillers, variation selectors, tags, and the bidi marks, embeddings and
+# isolates, which can also make a name read differently from what is stored.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+# ZWNJ and ZWJ are in that set too, but stay: Urdu, Persian and many Indic scripts need them to
+# spell words correctly (and ZWJ joins emoji sequences).
+INVISIBLE = frozenset(chr(c) for first, last in _DEFAULT_IGNORABLE for c in range(first, last + 1)) - {"\u200c", "\u200d"}
 # A partner key: letters of any script and their marks, digits, ._~- (``partner_key``).
 _REF_RE = re.compile(r"^[^\W_][\w.~-]*$")
 _ORIGIN_RE = re.compile(r"^https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$", re.IGNORECASE)
@@ -52,21 +61,18 @@ def country_choices(lang):
 
 
 def strip_controls(text, keep_newlines=False):
-    """NFC-normalise and remove control and bidi-control characters."""
-    text = unicodedata.normalize("NFC", text)
+    """Remove control characters and ``INVISIBLE`` ones, then NFC-normalise."""
     kept = []
     for char in text:
         if keep_newlines and char == "\n":
             kept.append(char)
         elif char in "\t\n\r\v\f":
             kept.append(" ")
-        elif char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
-            continue
-        elif char in "\u200b\ufeff\u2028\u2029":
+        elif char in INVISIBLE or char in "\u2028\u2029" or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
             continue
         else:
             kept.append(char)
-    return "".join(kept)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def clean_text(value, max_length, required=True, multiline=False):
@@ -103,7 +109,9 @@ def clean_email(value):
         return None, _l("Enter your email address.")
     if not isinstance(value, str):
         return None, NOT_TEXT
-    value = value.strip()
+    # The email validator lets some invisible characters through ("pat\u034f@gmail.com"), which
+    # would make one mailbox look like another signer.
+    value = "".join(char for char in value if char not in INVISIBLE).strip()
     if len(value) > EMAIL_MAX:
         return None, _l("Use at most %(max)d characters.", max=EMAIL_MAX)
     try:
