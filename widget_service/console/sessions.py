@@ -19,7 +19,8 @@ from .models import ConsoleSession
 
 COOKIE_NAME = "msp_console"
 PREFIX = "/console"
-# How often an active session's last-seen time is written: not on every request.
+# How often an active session's last-seen time is written: not on every request, and often
+# enough that the idle limit is exact to a quarter of itself.
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -105,7 +106,7 @@ class ConsoleSessions(SessionInterface):
         values = {}
         if session.modified:
             values.update(data=dict(session), staff_id=_staff_id(session))
-        if session.modified or session.row_seen is None or now - session.row_seen >= TOUCH_EVERY:
+        if session.modified or session.row_seen is None or now - session.row_seen >= min(TOUCH_EVERY, idle_limit(app) / 4):
             values["last_seen_at"] = now
         if values:
             with db.engine.begin() as connection:
