@@ -12,6 +12,8 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from .mailboxes import canonical_email
+
 NAME_MAX = 100
 EMAIL_MAX = 254
 REGION_MAX = 100
@@ -120,36 +122,6 @@ def clean_email(value):
     except EmailNotValidError:
         return None, _l("Enter a valid email address, like name@example.com.")
     return result.normalized, None
-
-
-# Per-provider rules for the canonical form of an address: (ignore dots, strip +tag).
-# Other domains only lose case, which no real provider uses to tell people apart.
-PROVIDER_RULES = {
-    "gmail.com": (True, True),
-    "googlemail.com": (True, True),
-    "outlook.com": (False, True),
-    "hotmail.com": (False, True),
-    "live.com": (False, True),
-    "icloud.com": (False, True),
-    "me.com": (False, True),
-    "proton.me": (False, True),
-    "protonmail.com": (False, True),
-    "fastmail.com": (False, True),
-    "yandex.com": (False, True),
-}
-DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
-
-
-def canonical_email(email):
-    """The form of ``email`` under which two spellings of one mailbox are equal."""
-    local, _, domain = email.strip().lower().rpartition("@")
-    domain = DOMAIN_ALIASES.get(domain, domain)
-    ignore_dots, strip_tag = PROVIDER_RULES.get(domain, (False, False))
-    if strip_tag:
-        local = local.split("+", 1)[0]
-    if ignore_dots:
-        local = local.replace(".", "")
-    return f"{local}@{domain}"
 
 
 def clean_country(value):
