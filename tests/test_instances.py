@@ -82,7 +82,7 @@ def cluster(database_url, make_app):
             return db.session.scalar(sqlalchemy.text("SELECT count(*) FROM signature WHERE state = 'counted'"))
 
     yield type("Cluster", (), {"start": staticmethod(start), "rows": staticmethod(rows), "application": application,
-                               "postgres_url": url})
+                               "postgres_url": url, "schema": schema})
     for instance in instances:
         instance.stop()
 
@@ -162,27 +162,47 @@ def test_redis_killed_and_restarted_mid_signing_loses_nothing(cluster, own_redis
 def test_cut_database_connections_mid_signing_leave_nothing_half_written(cluster):
     [instance] = cluster.start(1, WIDGET_RATELIMIT_ENABLED="false")
     admin = sqlalchemy.create_engine(cluster.postgres_url)
+    backends = sqlalchemy.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'")
+    cut = sqlalchemy.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name")
+    name = {"name": cluster.application}
+
+    # First, for certain: signatures held inside their transactions behind a lock on the count
+    # (a backend waits there as it parses the insert), and their connections cut there. Cuts at
+    # random times, below, may all land between two requests on a busy machine.
+    with admin.connect() as locker, ThreadPoolExecutor(4) as pool:
+        with locker.begin():
+            locker.execute(sqlalchemy.text(f"LOCK TABLE {cluster.schema}.counter_shard IN SHARE MODE"))
+            held = [pool.submit(sign, instance.url, n, requests.Session()) for n in range(4)]
+            deadline = time.monotonic() + 15
+            with admin.connect() as watcher:
+                while not watcher.execute(backends, name).all():
+                    assert time.monotonic() < deadline, "no signature reached the lock"
+                    time.sleep(0.05)
+                watcher.execute(cut, name)
+        answers = [future.result() for future in held]
+    assert set(answers) <= {202, 503} and 503 in answers, answers
+    # The ones not yet at the lock when the cut came went on afterwards; nothing cut was stored.
+    assert cluster.rows() == answers.count(202)
+
+    # Then cuts at random moments under load: whichever way each race goes, every answer is a
+    # 202 or a 503 and nothing is stored half-way.
     stop = threading.Event()
 
     def cut_connections():
         while not stop.is_set():
             with admin.begin() as connection:
-                connection.execute(
-                    sqlalchemy.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-                    {"name": cluster.application},
-                )
+                connection.execute(cut, name)
             stop.wait(0.15)
 
     cutter = threading.Thread(target=cut_connections)
     cutter.start()
     try:
-        answers = sign_concurrently([instance.url], 0, 150)
+        answers += sign_concurrently([instance.url], 4, 154)
     finally:
         stop.set()
         cutter.join(timeout=10)
         admin.dispose()
     assert set(answers) <= {202, 503}, set(answers)
-    assert 503 in answers, "the connections were cut while signing"
     rows = cluster.rows()
     # A commit can succeed while its connection dies before the answer: such a signature is
     # stored though its signer saw 503. Nothing is stored half-way: the count equals the rows.
