@@ -4,6 +4,7 @@ Every setting the service reads is listed in ``SETTINGS`` with its default, so t
 configuration table and the code cannot drift apart: ``tests/test_config.py`` checks both.
 """
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +48,8 @@ SETTINGS = {
     "STRIPE_CHECKOUT_ORIGIN": "https://checkout.stripe.com",
     "STRIPE_TIMEOUT_SECONDS": "10",
     "STRIPE_WEBHOOK_TOLERANCE_SECONDS": "300",
+    "PRIVACY_CONTACT": "",
+    "PRIVACY_RETENTION_MONTHS": "12",
 }
 
 
@@ -144,9 +147,19 @@ def from_environ(environ=None):
         "STRIPE_CHECKOUT_ORIGIN": _env("STRIPE_CHECKOUT_ORIGIN", environ).rstrip("/"),
         "STRIPE_TIMEOUT_SECONDS": _float("STRIPE_TIMEOUT_SECONDS", environ),
         "STRIPE_WEBHOOK_TOLERANCE_SECONDS": _int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", environ, minimum=1),
+        "PRIVACY_CONTACT": _env("PRIVACY_CONTACT", environ).strip(),
+        "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", environ, minimum=1),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }
+
+
+_EMAIL_RE = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+
+
+def _web_address(text):
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in text)
 
 
 def engine_options(database_url):
@@ -167,6 +180,12 @@ def check(config, log):
     public = urlsplit(config["PUBLIC_URL"]) if config["PUBLIC_URL"] else None
     if public and (public.scheme not in ("http", "https") or not public.hostname):
         raise ConfigError("WIDGET_PUBLIC_URL must be a full URL such as https://widgets.example.org")
+    contact = config["PRIVACY_CONTACT"]
+    if contact and not (_EMAIL_RE.fullmatch(contact) or _web_address(contact)):
+        raise ConfigError(
+            "WIDGET_PRIVACY_CONTACT must be an email address (privacy@example.org) or a web address "
+            "(https://example.org/privacy-requests), where supporters ask for their data"
+        )
     for name in ("STRIPE_API_BASE", "STRIPE_CHECKOUT_ORIGIN"):
         parts = urlsplit(config[name])
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -198,6 +217,11 @@ def check(config, log):
             "WIDGET_PUBLIC_URL must be set in production to the service's public address, such as "
             "https://widgets.example.org: links the service gives out are built on it, never on "
             "the Host header a request names"
+        )
+    if not contact:
+        log.warning(
+            "WIDGET_PRIVACY_CONTACT is not set: the privacy notice names no address where supporters "
+            "can ask to see, correct or delete their data"
         )
     if not config["REDIS_URL"]:
         log.warning(
