@@ -115,6 +115,12 @@ def csrf_field():
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
+@bp.app_template_filter()
+def bdi(text):
+    """``text`` isolated from the sentence's direction (an email inside Urdu)."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % text
+
+
 @bp.app_template_global()
 def lang_field():
     """A hidden ``lang`` field, so a posted form answers in the page's language."""

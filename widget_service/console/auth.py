@@ -114,7 +114,7 @@ def new_recovery_codes():
     codes = accounts.new_recovery_codes(staff)
     audit.record("staff.recovery-codes", target=staff.email, commit=False)
     db.session.commit()
-    return render_template("console/setup_done.html", staff=staff, codes=codes, renewed=True, next_url=console_url("console.home"))
+    return render_template("console/setup_done.html", codes=codes, renewed=True, next_url=console_url("console.home"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

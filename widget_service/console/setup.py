@@ -63,11 +63,11 @@ def setup_password():
     if staff is None:
         return _link_invalid()
     if request.method == "GET":
-        return render_template("console/setup_password.html", staff=staff)
+        return render_template("console/setup_password.html", account=staff)
     password = request.form.get("password", "")
     problem = accounts.password_problem(password, request.form.get("confirm", ""))
     if problem:
-        return render_template("console/setup_password.html", staff=staff, error=PASSWORD_PROBLEMS[problem]()), 422
+        return render_template("console/setup_password.html", account=staff, error=PASSWORD_PROBLEMS[problem]()), 422
     accounts.set_password(staff, password)
     db.session.commit()
     return redirect_to("console.setup_authenticator")
@@ -92,7 +92,7 @@ def setup_authenticator():
         secret = accounts.new_totp_secret()
         accounts.store_totp_secret(staff, secret)
         db.session.commit()
-    page = {"staff": staff, "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+    page = {"account": staff, "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
             "qr": _qr_svg(accounts.provisioning_uri(staff, secret))}
     if request.method == "GET":
         return render_template("console/setup_authenticator.html", **page)
@@ -108,7 +108,7 @@ def setup_authenticator():
     session.rotate()
     login_user(staff)
     accounts.signed_in(staff)
-    return render_template("console/setup_done.html", staff=staff, codes=codes, next_url=console_url("console.home"))
+    return render_template("console/setup_done.html", account=staff, codes=codes, next_url=console_url("console.home"))
 
 
 @bp.errorhandler(404)
