@@ -4,7 +4,7 @@ import logging
 from flask import jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class ServiceUnavailable(WidgetError):
     message = _l("The service is busy. Please try again in a moment.")
 
 
+BAD_HOST = _l("The Host header does not name a valid host.")
+
 RATE_LIMITED = _l("Too many forms have been sent from your network just now. Please try again in a few minutes.")
 
 # What Werkzeug's errors say, in the reader's language.
@@ -84,6 +86,12 @@ def wants_json():
 
 def render_error(status, code, message, errors=None):
     """The error as a response: JSON under /api, a page in the reader's language elsewhere."""
+    if isinstance(request.routing_exception, BadHost):
+        # Werkzeug could not turn the Host header into a host name (``x..y``, a 64-character
+        # label): no URL can be built for this request, and a page's links are built.
+        if wants_json():
+            return make_response(jsonify({"error": "bad_host", "message": str(BAD_HOST)}), 400)
+        return make_response(f"{BAD_HOST}\n", 400, {"Content-Type": "text/plain; charset=utf-8"})
     if wants_json():
         body = {"error": code, "message": message}
         if errors:
