@@ -36,15 +36,17 @@ def verified_event(payload, signature):
     tolerance = config["STRIPE_WEBHOOK_TOLERANCE_SECONDS"]
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
-    # The library raises more than its own error for a signed body that is not an event object.
-    except (stripe.SignatureVerificationError, ValueError, AttributeError, TypeError, KeyError) as error:
+        event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    # The library raises more than its own error for a signed body that is not an event object;
+    # RecursionError for one nested hundreds deep, which the JSON parser and the library's
+    # objects both walk recursively (no event of Stripe's comes near that).
+    except (stripe.SignatureVerificationError, ValueError, AttributeError, TypeError, KeyError, RecursionError) as error:
         log.info("webhook refused: %s", error.__class__.__name__)
         raise BadWebhook() from None
     # The library refuses old timestamps; one far in the future is as suspicious.
     timestamp = _signed_timestamp(signature)
     if timestamp is None or timestamp > time.time() + tolerance:
         raise BadWebhook()
-    event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         raise BadWebhook()
     if not isinstance((event.get("data") or {}).get("object"), dict):
