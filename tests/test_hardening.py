@@ -1,15 +1,18 @@
 """Hostile requests through real gunicorn: a Host header Werkzeug cannot read, a signed Stripe
-event nested absurdly deep. Each is a 4xx, and nothing reaches the log as a traceback."""
+event nested absurdly deep, chunked bodies over the limit. Each is a 4xx, and nothing reaches the
+log as a traceback."""
+import http.client
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from widget_service.extensions import db
-from widget_service.models import Donation, Signature
+from widget_service.models import Coordinator, Donation, Signature, Subscription
 
-from .builders import make_campaign
+from .builders import make_campaign, signature
 from .gunicorn_instance import served  # noqa: F401 (a fixture)
 from .stripe_server import WEBHOOK_SECRET, event, signature_header
 
@@ -81,4 +84,83 @@ def test_a_signed_stripe_event_nested_absurdly_deep_is_refused_without_a_traceba
         shallow = deliver(service.url, with_extra(opening * 20 + "1" + closing * 20))
         assert shallow.status_code == 200, shallow.text
     assert rows(service.app, Donation) == 1
+    assert_no_traceback(service)
+
+
+def post_chunked(url, path, body, content_type, headers=None):
+    """POST ``body`` with ``Transfer-Encoding: chunked`` (no Content-Length), 4 KB a chunk."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        chunks = (body[i:i + 4096] for i in range(0, len(body), 4096))
+        connection.request("POST", path, body=chunks, headers={"Content-Type": content_type, **(headers or {})},
+                           encode_chunked=True)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def padded_json(data, size):
+    """``data`` as JSON, then spaces up to ``size`` bytes: cut anywhere past the object, still
+    valid JSON, so a body cut at the limit would be taken for the whole."""
+    text = json.dumps(data)
+    return (text + " " * (size - len(text))).encode()
+
+
+def padded_form(fields, size):
+    """A urlencoded form whose last field pads it to ``size`` bytes: cut short, still a form."""
+    text = "&".join(f"{name}={value}" for name, value in fields.items()) + "&padding="
+    return (text + "x" * (size - len(text))).encode()
+
+
+JSON_ROUTES = {
+    "signatures": signature(email="chunked@example.org"),
+    "coordinators": {"name": "Ali Raza", "email": "ali@example.org", "phone": "0300 1234567", "region": "PK-BA"},
+    "subscriptions": {"email": "sub@example.org", "name": "Sana"},
+}
+FORM_ROUTES = ["petition", "coordinator", "notify", "donate"]
+
+
+def test_a_chunked_body_over_the_limit_gets_413_on_every_post_route_and_changes_nothing(service):
+    over = 40_000  # WIDGET_MAX_BODY_BYTES is 16384
+    for route, data in JSON_ROUTES.items():
+        for chunked in (True, False):  # as a body of stated length is
+            body, path = padded_json(data, over), f"/api/v1/campaigns/{SLUG}/{route}"
+            if chunked:
+                status, answer = post_chunked(service.url, path, body, "application/json")
+            else:
+                response = requests.post(service.url + path, data=body, headers={"Content-Type": "application/json"})
+                status, answer = response.status_code, response.content
+            assert status == 413, (route, chunked, status, answer[:300])
+            assert json.loads(answer)["error"] == "too_large"
+    fields = {"name": "Pat", "email": "pat@example.org", "country": "PK", "phone": "03001234567", "region": "PK-BA",
+              "amount": "1000", "currency": "PKR", "lang": "en"}
+    for kind in FORM_ROUTES:
+        status, answer = post_chunked(service.url, f"/widgets/{SLUG}/{kind}", padded_form(fields, over),
+                                      "application/x-www-form-urlencoded")
+        assert status == 413, (kind, status, answer[:300])
+    for model in (Signature, Coordinator, Subscription):
+        assert rows(service.app, model) == 0, model
+    # Under the limit a chunked body is read whole, as before.
+    status, answer = post_chunked(service.url, f"/api/v1/campaigns/{SLUG}/signatures",
+                                  padded_json(signature(email="small@example.org"), 12_000), "application/json")
+    assert status == 202, answer
+    assert rows(service.app, Signature) == 1
+    assert_no_traceback(service)
+
+
+def test_the_webhook_keeps_its_own_larger_limit_for_chunked_events(service):
+    def chunked_event(size):
+        session = {"id": "cs_test_chunked", "object": "checkout.session", "mode": "payment", "payment_status": "unpaid",
+                   "padding": "@"}
+        payload = json.dumps(event("checkout.session.completed", session))
+        payload = payload.replace('"@"', '"' + "x" * (size - len(payload)) + '"')
+        return post_chunked(service.url, "/api/v1/stripe/webhook", payload.encode(), "application/json",
+                            {"Stripe-Signature": signature_header(payload)})
+
+    status, answer = chunked_event(200_000)  # over the forms' limit, under the webhook's 1 MB
+    assert status == 200 and json.loads(answer)["outcome"] == "ignored: not a paid one-time session", answer
+    status, answer = chunked_event(1_500_000)
+    assert status == 413, answer[:300]
     assert_no_traceback(service)

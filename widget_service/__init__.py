@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import attachments, captcha, cli, config, console, counting, protection, redis_client
+from . import attachments, captcha, cli, config, console, counting, http_guards, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
@@ -34,6 +34,7 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_assets(app)
     register_headers(app)
+    http_guards.init_app(app)  # chunked bodies held to the size limit
     register_template_context(app)
     cli.init_app(app)
     return app
