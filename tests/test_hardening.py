@@ -1,6 +1,7 @@
 """Hostile requests through real gunicorn: a Host header Werkzeug cannot read, a signed Stripe
-event nested absurdly deep, chunked bodies over the limit. Each is a 4xx, and nothing reaches the
-log as a traceback."""
+event nested absurdly deep, chunked bodies over the limit, and Werkzeug's own redirects, which
+must never be built on the Host header. Each is a 4xx (or a redirect to the public address), and
+nothing reaches the log as a traceback."""
 import http.client
 import json
 from urllib.parse import urlsplit
@@ -164,3 +165,20 @@ def test_the_webhook_keeps_its_own_larger_limit_for_chunked_events(service):
     status, answer = chunked_event(1_500_000)
     assert status == 413, answer[:300]
     assert_no_traceback(service)
+
+
+@pytest.mark.parametrize("public_url", [PUBLIC_URL, ""])
+def test_werkzeugs_own_redirects_never_name_the_host_header(make_app, public_url):
+    """A merged double slash, or a folder's missing trailing slash (as the console's ``/console/``):
+    to ``WIDGET_PUBLIC_URL``, or relative when it is not set, never to the Host a request named."""
+    app = make_app(PUBLIC_URL=public_url)
+    app.add_url_rule("/folder/", "folder", lambda: "a folder")
+    with app.app_context():
+        make_campaign(slug=SLUG)
+    client = app.test_client()
+    for path, target in [(f"/widgets/{SLUG}//petition?lang=ur&ref=ally", f"/widgets/{SLUG}/petition?lang=ur&ref=ally"),
+                         (f"/unsubscribe//{'t' * 40}", f"/unsubscribe/{'t' * 40}"), ("/folder", "/folder/")]:
+        answer = client.get(path, headers={"Host": "evil.example"})
+        assert answer.status_code == 308, (path, answer.status_code)
+        assert answer.headers["Location"] == public_url + target
+        assert "evil.example" not in answer.get_data(as_text=True)

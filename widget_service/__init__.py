@@ -34,7 +34,7 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_assets(app)
     register_headers(app)
-    http_guards.init_app(app)  # chunked bodies held to the size limit
+    http_guards.init_app(app)  # last: its redirect is the one the other after-request hooks finish
     register_template_context(app)
     cli.init_app(app)
     return app
