@@ -7,13 +7,13 @@ import re
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from widget_service.console.models import AuditEntry
 from widget_service.extensions import db
 
-from .conftest import make_staff, post_form, sign_in
+from .conftest import csrf_token, make_staff, post_form, sign_in
 
 
 def test_signed_in_staff_reach_the_console_and_sign_out_ends_the_session(app, console_client):
@@ -30,12 +30,13 @@ def test_signed_in_staff_reach_the_console_and_sign_out_ends_the_session(app, co
     assert thief.post("/console/sign-out").status_code == 401
 
 
-def test_signing_in_gives_a_new_session_id(app, staff):
+def test_signing_in_gives_a_new_session_id_and_csrf_token(app, staff):
     account = staff("viewer")
     client = app.test_client()
-    client.get("/console/sign-in")
+    old_token = csrf_token(client)
     before = client.get_cookie("msp_console", path="/console").value
     assert sign_in(client, account.email, account.password, account.code()).status_code == 302
+    assert client.post("/console/sign-out", data={"csrf_token": old_token}).status_code == 400
     after = client.get_cookie("msp_console", path="/console").value
     assert after != before
     planted = app.test_client()  # somebody who had planted the pre-sign-in id
@@ -64,6 +65,11 @@ def test_every_failed_sign_in_gets_the_same_answer(app, staff, runner):
     assert {response.status_code for response in answers} == {401}
     assert len({answer(response) for response in answers}) == 1
     assert client.get("/console/account").status_code == 302
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign-in.failed").order_by(AuditEntry.id)).all()
+        assert [entry.actor for entry in entries] == ["unknown account", account.email, account.email, disabled.email]
+        # What was typed for an unknown account is not kept, only a keyed hash of it.
+        assert "nobody" not in str([(entry.target, entry.details) for entry in entries])
 
 
 def test_a_code_is_accepted_once(app, staff):

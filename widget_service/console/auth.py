@@ -16,6 +16,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
+from ..ratelimits import keyed_hash
 from . import accounts, audit, bp, limits
 from .models import Staff
 
@@ -128,11 +129,11 @@ def sign_in():
     password = request.form.get("password", "")
     code = request.form.get("code", "")
     if not limits.sign_in_allowed(email):
-        audit.record("sign-in.limited", who=accounts.normal_email(email)[:254] or "?")
+        _record_failure("sign-in.limited", email)
         return render_template("console/sign_in.html", error=limits.MESSAGE, email=email), 429
     staff = accounts.authenticate(email, password, code)
     if staff is None:
-        audit.record("sign-in.failed", who=accounts.normal_email(email)[:254] or "?")
+        _record_failure("sign-in.failed", email)
         error = _("That email, password and code do not match an account. Please try again.")
         return render_template("console/sign_in.html", error=error, email=email), 401
     session.rotate()  # a new id: any id known before signing in is worth nothing now
@@ -140,6 +141,17 @@ def sign_in():
     accounts.signed_in(staff)
     audit.record("sign-in", target=staff.email)
     return redirect_to("console.home")
+
+
+def _record_failure(action, email):
+    """Audit a refused sign-in under the account it named, if there is one. What was typed for
+    an unknown account is not kept: it may be anybody's address, or a password typed in the
+    wrong box; a keyed hash of it still shows one address tried again and again."""
+    account = accounts.find(email)
+    if account is not None:
+        audit.record(action, who=account.email, target=account.email)
+    else:
+        audit.record(action, who="unknown account", details={"typed": keyed_hash("console-typed", accounts.normal_email(email))})
 
 
 @bp.post("/sign-out")

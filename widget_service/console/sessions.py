@@ -51,7 +51,9 @@ class ServerSession(CallbackDict, SessionMixin):
         self.clear()
 
     def rotate(self):
-        """Give the session a new id (at sign-in), so an id known before it is worth nothing."""
+        """Give the session a new id (at sign-in), so an id known before it is worth nothing,
+        and a new CSRF token (Flask-WTF's, kept under ``csrf_token``) for the same reason."""
+        self.pop("csrf_token", None)
         self.ended = True
         self.modified = True
 
