@@ -1,8 +1,9 @@
 """gunicorn settings used by `make run` and the documented deployment."""
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from widget_service.log_privacy import install as private_logs, mask
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 # The app is CPU-bound Python: processes use the cores, a few threads per process cover the
@@ -18,21 +19,25 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 class PrivateLogger(Logger):
-    """The access log without the secret part of a path: an unsubscribe or confirmation link's
-    token is the key to a subscription, so it stays out of the logs.
+    """Logs without the secret part of a path (an unsubscribe or confirmation link's token is the
+    key to a subscription, however the path is spelled: ``//unsubscribe/...``, percent-encoded)
+    and without a client's IP address, in the access log and in gunicorn's error log, which
+    quotes request lines ("Invalid request from ip=...: Invalid Request Line ...").
 
     It works out only the atoms ``access_log_format`` above uses (any other prints "-"):
     gunicorn's own ``atoms`` also makes one per request header, response header and environ
     entry on every request: about 2% of the workers' CPU when signing."""
 
-    SECRET_PATHS = re.compile(r"^/(unsubscribe|confirm)/[^/]+")
+    def setup(self, cfg):
+        super().setup(cfg)
+        private_logs(self.error_log)
 
     def atoms(self, resp, req, environ, request_time):
         status = resp.status
         return {
             "t": self.now(),
             "m": environ.get("REQUEST_METHOD"),
-            "U": self.SECRET_PATHS.sub(r"/\1/…", environ.get("PATH_INFO", "")),
+            "U": mask(environ.get("PATH_INFO", "")),
             "s": status.split(None, 1)[0] if isinstance(status, str) else status,
             "B": getattr(resp, "sent", None),
             "M": request_time.seconds * 1000 + request_time.microseconds // 1000,

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import attachments, captcha, cli, config, console, counting, http_guards, protection, redis_client
+from . import attachments, captcha, cli, config, console, counting, http_guards, log_privacy, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
@@ -54,6 +54,10 @@ class NoSessions(SessionInterface):
 
 def configure_logging(app):
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # On the handlers, not a logger: records from every module's logger (Flask's "Exception on
+    # /confirm/<token>" among them) pass through them, and only through them.
+    for handler in logging.getLogger().handlers + app.logger.handlers:
+        log_privacy.install(handler)
 
 
 def configure_proxies(app):
