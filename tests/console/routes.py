@@ -75,3 +75,12 @@ ROUTES = [
     Route("GET", "/console/audit?page=2", "admin"),
     Route("POST", "/console/sign-out", "viewer", ends_session=True),
 ]
+
+# C-stats: the dashboard, for viewers and admins alike (aggregates only).
+ROUTES += [
+    Route("GET", "/console/dashboard", "viewer"),
+    Route("GET", "/console/dashboard?lang=ur", "viewer"),
+    Route("GET", "/console/dashboard/{slug}", "viewer"),
+    Route("GET", "/console/dashboard/{slug}?lang=ur", "viewer"),
+    Route("GET", "/console/dashboard/no-such-campaign", "viewer", ok=404),
+]

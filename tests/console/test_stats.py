@@ -186,6 +186,18 @@ def test_rollup_in_bounded_steps_ends_where_one_step_does(app, widget, campaign)
     assert comparable(stepped) == comparable(live(app, campaign, now))
 
 
+def test_catching_up_yields_after_its_time_or_finishes(app, widget, campaign):
+    now = utcnow()
+    spread(app, widget, campaign, now)
+    target = stats.floor_hour(utcnow() - stats.SETTLE)
+    with app.app_context():
+        campaign_id = find_campaign(campaign).id
+        first = stats.catch_up(campaign_id, seconds=0, step=timedelta(hours=6))
+        assert first == stats.floor_hour(now - timedelta(days=3, hours=2)) + timedelta(hours=6)  # one step
+        assert stats.catch_up(campaign_id, seconds=60) == target
+    assert comparable(figures(app, campaign, now)) == comparable(live(app, campaign, now))
+
+
 def test_recount_before_any_rollup_does_nothing(app, runner, campaign):
     result = runner.invoke(args=["stats", "recount", campaign])
     assert result.exit_code == 0 and "nothing rolled up yet" in result.output

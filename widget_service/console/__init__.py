@@ -41,7 +41,7 @@ HEADERS = {
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
-from . import audit, auth, cli, limits, models, setup, stats, views_audit  # noqa: E402,F401  (views register on bp)
+from . import audit, auth, cli, dashboard, limits, models, setup, stats, views_audit  # noqa: E402,F401  (views register on bp)
 
 
 def init_app(app):

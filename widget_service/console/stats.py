@@ -25,6 +25,7 @@ repairs everything after a change made by hand.
 A day bucket of the day ``rolled_until`` falls in holds that day up to ``rolled_until``; each
 rollup counts that day again from its start (its cost is one day's signatures at most).
 """
+import time as clock
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import Date, Index, cast, delete, func, literal_column, select, update
@@ -146,6 +147,26 @@ def rollup(campaign_id, now=None, settle=SETTLE, most=None, wait=True):
         _set_rolled_until(campaign_id, start)
     db.session.commit()
     return max(start, end)
+
+
+def catch_up(campaign_id, seconds, step=timedelta(hours=6)):
+    """Roll up until every settled hour is done or ``seconds`` have passed, unless another
+    process is rolling up this campaign: the dashboard's own, bounded share of the work when
+    cron has not done it. Steps start at ``step`` and double while they are quick, so a long
+    backlog on a small campaign is done at once and a big one yields within the time.
+    Returns ``rolled_until``."""
+    deadline = clock.monotonic() + seconds
+    target = floor_hour(utcnow() - SETTLE)
+    current = rolled_until(campaign_id)
+    while current is None or current < target:
+        started = clock.monotonic()
+        after = rollup(campaign_id, most=step, wait=False)
+        if after == current or clock.monotonic() >= deadline:  # another process has it, or time is up
+            return after
+        current = after
+        if clock.monotonic() - started < seconds / 4:  # the next, twice as long, still fits
+            step *= 2
+    return current
 
 
 def recount(campaign_id, since=None, until=None):
