@@ -32,11 +32,12 @@ class StaffAccount:
         self.last_step = 0
 
     def code(self):
-        """A TOTP code the service will take: the service accepts the previous, current or next
-        time step's code, once per step, so successive sign-ins use successive steps."""
+        """A TOTP code the service will take: it accepts the previous, current or next time
+        step's code, once per step, so successive sign-ins use successive steps. Never the
+        previous one: the step may turn between here and the service's check."""
         while True:
             current = int(time.time() // 30)
-            step = max(current - 1, self.last_step + 1)
+            step = max(current, self.last_step + 1)
             if step <= current + 1:
                 self.last_step = step
                 return pyotp.TOTP(self.secret).at(step * 30)
