@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from widget_service import config, create_app
 
@@ -110,3 +111,15 @@ def test_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `WIDGET_([A-Z_]+)`", readme, re.MULTILINE))
     assert documented >= set(config.SETTINGS), set(config.SETTINGS) - documented
+
+
+def test_database_errors_never_show_the_values_they_were_given(database_url):
+    """A name or address sent to the database must not reach a log through an error's message."""
+    url, _ = database_url
+    engine = sqlalchemy.create_engine(url, **config.engine_options(url))
+    try:
+        with pytest.raises(sqlalchemy.exc.DBAPIError) as error, engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT no_such_column FROM (SELECT :name AS n) AS t"), {"name": "Zahra Secret"})
+    finally:
+        engine.dispose()
+    assert "Zahra Secret" not in str(error.value) and "hidden" in str(error.value)

@@ -163,10 +163,12 @@ def _web_address(text):
 
 
 def engine_options(database_url):
-    """Connection-pool settings per database kind."""
+    """Connection-pool settings per database kind. Every engine hides a statement's parameters
+    from its error messages: they hold signers' names and addresses, and an error's message
+    ends up in a log."""
     if database_url.startswith("sqlite"):
         # Concurrent writers wait for the lock instead of failing at once.
-        return {"connect_args": {"timeout": 15}}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
     # A connection the server closed while it sat in the pool (a restart, a failover) is noticed
     # as it leaves the pool by ``extensions.drop_connections_closed_while_idle``, without a round
     # trip. TCP keepalives make one whose server vanished without a word (a host gone) show up
