@@ -174,7 +174,7 @@ def engine_options(database_url):
     # trip. TCP keepalives make one whose server vanished without a word (a host gone) show up
     # the same way after about a minute of quiet.
     keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
-    return {"pool_size": 5, "max_overflow": 10, "connect_args": keepalives}
+    return {"pool_size": 5, "max_overflow": 10, "connect_args": keepalives, "hide_parameters": True}
 
 
 def check(config, log):
