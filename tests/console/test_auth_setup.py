@@ -35,7 +35,7 @@ def create(runner, email, role="viewer", command="create"):
 
 
 def set_up(client, link, password=PASSWORD):
-    """Follow the link as the person would; returns (TOTP secret, recovery codes)."""
+    """Follow the link as the person would; returns (TOTP secret, recovery codes, the code used)."""
     response = client.get(link)
     assert response.status_code == 302 and "token" not in response.headers["Location"]
     page = client.get(response.headers["Location"])
@@ -50,13 +50,13 @@ def set_up(client, link, password=PASSWORD):
     assert response.status_code == 200, response.get_data(as_text=True)
     codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", response.get_data(as_text=True))
     assert len(codes) == 10
-    return secret, codes
+    return secret, codes, code
 
 
 def test_an_account_set_up_from_its_link_signs_in_with_both_factors(app, runner):
     link = create(runner, "Amina@MSP.example", "admin")
     client = app.test_client()
-    secret, codes = set_up(client, link)
+    secret, _, enrolled_with = set_up(client, link)
     assert client.get("/console/audit").status_code == 200  # signed in by the set-up
     assert post_form(client, "/console/sign-out", {}, token_from="/console/account").status_code == 302
     assert client.get("/console/audit").status_code == 302
@@ -66,7 +66,7 @@ def test_an_account_set_up_from_its_link_signs_in_with_both_factors(app, runner)
     # A password alone is not enough, nor an old code; a fresh one is.
     other = app.test_client()
     assert sign_in(other, "amina@msp.example", PASSWORD, "").status_code == 401
-    assert sign_in(other, "amina@msp.example", PASSWORD, pyotp.TOTP(secret).now()).status_code == 401  # used at set-up
+    assert sign_in(other, "amina@msp.example", PASSWORD, enrolled_with).status_code == 401  # used at set-up
     assert sign_in(other, "amina@msp.example", PASSWORD, pyotp.TOTP(secret).at(utcnow().timestamp() + 30)).status_code == 302
     result = runner.invoke(args=["staff", "list"])
     assert "amina@msp.example\tadmin\tactive" in result.output
@@ -80,7 +80,7 @@ def test_an_account_set_up_from_its_link_signs_in_with_both_factors(app, runner)
 
 def test_a_recovery_code_signs_in_once(app, runner):
     client = app.test_client()
-    _, codes = set_up(client, create(runner, "farah@msp.example"))
+    _, codes, _ = set_up(client, create(runner, "farah@msp.example"))
     assert sign_in(app.test_client(), "farah@msp.example", PASSWORD, codes[0].upper()).status_code == 302
     assert sign_in(app.test_client(), "farah@msp.example", PASSWORD, codes[0]).status_code == 401
     assert sign_in(app.test_client(), "farah@msp.example", PASSWORD, codes[1]).status_code == 302
