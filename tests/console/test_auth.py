@@ -72,6 +72,21 @@ def test_every_failed_sign_in_gets_the_same_answer(app, staff, runner):
         assert "nobody" not in str([(entry.target, entry.details) for entry in entries])
 
 
+@pytest.fixture
+def karachi_clock(monkeypatch):
+    """The process's local time zone is Pakistan's (a server set to local time)."""
+    monkeypatch.setenv("TZ", "Asia/Karachi")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_codes_follow_the_clock_not_the_local_time_zone(app, staff, karachi_clock):
+    account = staff("viewer")
+    assert sign_in(app.test_client(), account.email, account.password, account.code()).status_code == 302
+
+
 def test_a_code_is_accepted_once(app, staff):
     account = staff("viewer")
     code = account.code()

@@ -3,6 +3,7 @@ recovery codes, and the account changes ``flask staff`` makes."""
 import base64
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 import pyotp
@@ -168,7 +169,7 @@ def _matching_step(secret, code, now=None):
     if not (code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
-    moment = now if now is not None else utcnow().timestamp()
+    moment = now if now is not None else time.time()
     current = int(moment // TOTP_STEP)
     for step in (current - 1, current, current + 1):
         if secrets.compare_digest(totp.at(step * TOTP_STEP), code):
