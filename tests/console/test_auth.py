@@ -132,6 +132,14 @@ def test_sign_in_is_limited_per_network(make_app):
     assert response.status_code == 401
 
 
+def test_the_sign_in_page_is_limited_per_network(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, CONSOLE_SIGN_IN_PAGES="3 per minute")
+    client = app.test_client()
+    assert [client.get("/console/sign-in").status_code for _ in range(4)] == [200, 200, 200, 429]
+    other = app.test_client()
+    assert other.get("/console/sign-in", environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code == 200
+
+
 @pytest.fixture
 def short_app(make_app):
     return make_app(CONSOLE_IDLE_SECONDS=2, CONSOLE_MAX_SECONDS=4)

@@ -16,7 +16,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
-from ..ratelimits import keyed_hash
+from ..ratelimits import keyed_hash, rate_limited
 from . import accounts, audit, bp, limits
 from .models import Staff
 
@@ -120,6 +120,7 @@ def new_recovery_codes():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@rate_limited(limits.PAGE_SETTING)
 def sign_in():
     if current_staff() is not None:
         return redirect_to("console.home")

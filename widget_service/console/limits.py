@@ -18,11 +18,15 @@ DEFAULTS = {
     "CONSOLE_SIGN_IN_PER_ACCOUNT": "5 per 15 minutes",
     "CONSOLE_SIGN_IN_PER_NETWORK": "20 per 15 minutes",
 }
+# The sign-in page itself, per client network (``ratelimits.rate_limited`` applies it): each
+# showing starts a session row for its CSRF token, so a flood of them is refused.
+PAGE_SETTING = "CONSOLE_SIGN_IN_PAGES"
 
 
 def init_app(app):
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
+    app.config.setdefault(PAGE_SETTING, "30 per minute")
     app.extensions["msp_console_limits"] = {name: parse(app.config[name]) for name in DEFAULTS}
 
 
