@@ -1,5 +1,5 @@
-"""The console dashboard's statistics: signatures rolled up per hour and state, and per day and
-partner key, embedding site, country and language; an index for coordinators by campaign.
+"""The console dashboard's statistics: signatures rolled up per hour and state, and per day (and
+in all) and partner key, embedding site, country and language; an index for coordinators by campaign.
 
 Revision ID: 0008_console_stats
 Revises: 0007_console
@@ -40,6 +40,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_stats_day_campaign_id_campaign'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('campaign_id', 'dimension', 'day', 'key', name=op.f('pk_stats_day'))
     )
+    op.create_table('stats_total',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_stats_total_campaign_id_campaign'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('campaign_id', 'dimension', 'key', name=op.f('pk_stats_total'))
+    )
     with op.batch_alter_table('coordinator', schema=None) as batch_op:
         batch_op.create_index('ix_coordinator_campaign_state', ['campaign_id', 'state'], unique=False)
 
@@ -47,6 +55,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('coordinator', schema=None) as batch_op:
         batch_op.drop_index('ix_coordinator_campaign_state')
+    op.drop_table('stats_total')
     op.drop_table('stats_day')
     op.drop_table('stats_hour')
     op.drop_table('stats_rollup')

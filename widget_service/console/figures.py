@@ -2,7 +2,7 @@
 the open tail of signatures since them, never from all of a campaign's signatures.
 
 A view costs a fixed number of queries: the hour buckets (about 24 rows a day of campaign), the
-day buckets (days times keys), the tail (signatures of the last hour or so, grouped), and the
+totals per key and the last week's day buckets (keys, and keys times seven), the tail (signatures of the last hour or so, grouped), and the
 coordinators, subscriptions and donations grouped directly (small tables, by their indexes).
 """
 from collections import Counter, defaultdict
@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from ..counting import current_count
 from ..extensions import db
 from ..models import Coordinator, Donation, Signature, Subscription, utcnow
-from .stats import DIMENSIONS, HOUR, NO_KEY, StatsDay, StatsHour, day_of, floor_hour, hour_of, local_day, rolled_until
+from .stats import DIMENSIONS, HOUR, NO_KEY, StatsDay, StatsHour, StatsTotal, day_of, floor_hour, hour_of, local_day, rolled_until
 
 HOURLY_HOURS = 48
 WEEK, MONTH = 7, 30
@@ -124,14 +124,20 @@ def _read_buckets(campaign_id, first_hour, week_start, per_day, per_hour, breakd
         select(StatsHour.hour, StatsHour.state, StatsHour.count).where(ours, StatsHour.hour >= first_hour)
     ):
         per_hour[hour, state] += signatures
-    recent = func.sum(case((StatsDay.day >= week_start, StatsDay.count), else_=0))
-    for dimension, key, signatures, week in db.session.execute(
-        select(StatsDay.dimension, StatsDay.key, func.sum(StatsDay.count), recent)
-        .where(StatsDay.campaign_id == campaign_id)
+    totals = {}
+    for dimension, key, signatures in db.session.execute(
+        select(StatsTotal.dimension, StatsTotal.key, StatsTotal.count).where(StatsTotal.campaign_id == campaign_id)
+    ):
+        totals[dimension, key] = [signatures, 0]
+    for dimension, key, signatures in db.session.execute(
+        select(StatsDay.dimension, StatsDay.key, func.sum(StatsDay.count))
+        .where(StatsDay.campaign_id == campaign_id, StatsDay.day >= week_start)
         .group_by(StatsDay.dimension, StatsDay.key)
     ):
+        totals.setdefault((dimension, key), [0, 0])[1] = int(signatures)
+    for (dimension, key), (signatures, week) in totals.items():
         if dimension in breakdowns:
-            breakdowns[dimension].add(key, int(signatures), int(week))
+            breakdowns[dimension].add(key, signatures, week)
 
 
 def _read_tail(campaign_id, since, first_hour, week_start, per_day, per_hour, breakdowns):

@@ -5,6 +5,8 @@ scans a campaign's signatures.
   last 7 and 30 days, and what is held back come from it.
 - ``StatsDay``: counted signatures per campaign, dimension (partner key, embedding site, country,
   language), day (Pakistan time) and key. The breakdowns come from it.
+- ``StatsTotal``: the same per campaign, dimension and key over all days, summed from
+  ``StatsDay`` by every rollup, so a view reads a few hundred rows however long the campaign.
 - ``StatsRollup``: per campaign, ``rolled_until``, an hour boundary: the buckets hold exactly the
   signatures created before it. The dashboard reads the later ones (the open tail: the current
   hour and the settle margin) live, through the ``(campaign_id, created_at)`` index.
@@ -70,6 +72,15 @@ class StatsDay(db.Model):
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
     dimension = db.Column(db.String(16), primary_key=True)
     day = db.Column(db.Date, primary_key=True)
+    key = db.Column(db.String(255), primary_key=True)
+    count = db.Column(db.BigInteger, nullable=False)
+
+
+class StatsTotal(db.Model):
+    """Counted signatures of a campaign per key of one dimension, all days: ``StatsDay`` summed."""
+
+    campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    dimension = db.Column(db.String(16), primary_key=True)
     key = db.Column(db.String(255), primary_key=True)
     count = db.Column(db.BigInteger, nullable=False)
 
@@ -249,3 +260,12 @@ def _rebuild(campaign_id, start, end, end_of_buckets):
                 .group_by(signature.c.campaign_id, day, key),
             )
         )
+    db.session.execute(delete(StatsTotal).where(StatsTotal.campaign_id == campaign_id))
+    db.session.execute(
+        insert(StatsTotal).from_select(
+            ["campaign_id", "dimension", "key", "count"],
+            select(StatsDay.campaign_id, StatsDay.dimension, StatsDay.key, func.sum(StatsDay.count))
+            .where(StatsDay.campaign_id == campaign_id)
+            .group_by(StatsDay.campaign_id, StatsDay.dimension, StatsDay.key),
+        )
+    )
