@@ -5,10 +5,14 @@ A view first rolls up the campaign's hours that closed since the last rollup (fo
 at most, and not while another process is at it), then reads the buckets and the open tail
 (``figures``): its cost does not grow with the number of signatures.
 """
+import functools
+from decimal import ROUND_HALF_EVEN, Decimal
+
 from babel import Locale
 from babel.dates import format_date, format_time
 from flask import render_template
-from flask_babel import format_decimal, format_percent, get_locale, gettext as _
+from babel.numbers import format_decimal as babel_decimal, format_percent as babel_percent
+from flask_babel import format_decimal, get_locale, gettext as _
 from sqlalchemy import select
 
 from ..campaigns import find_campaign
@@ -26,6 +30,7 @@ from .figures import dashboard_figures
 INLINE_ROLLUP_SECONDS = 0.5
 TOP = 10  # rows of a breakdown shown with bars; the rest in "everything else" and the full list
 OUTSIDE = "outside"
+TENTH = Decimal("0.1")
 
 
 @bp.get("/dashboard")
@@ -56,9 +61,33 @@ def campaign_dashboard(slug):
     return render_template("console/dashboard.html", **present(campaign, figures, lang))
 
 
+@functools.lru_cache(maxsize=None)
+def formats(lang):
+    """``(number, percent)``: whole numbers and per cents as ``lang`` writes them. A page shows
+    about a thousand numbers, and Babel takes tens of microseconds for each, so where the
+    locale's pattern is the plain one (digits grouped by three, checked against Babel) they
+    are written directly."""
+    def number(value):
+        return f"{value:,}".replace(",", group) if isinstance(value, int) else babel_decimal(value, locale=lang)
+
+    def percent(value):  # value: 0 to 100, rounded as Babel rounds (half to even)
+        whole, _, tenth = f"{Decimal(str(value)).quantize(TENTH, ROUND_HALF_EVEN):,}".partition(".")
+        return whole.replace(",", group) + (decimal + tenth if tenth != "0" else "") + "%"
+
+    group, decimal = babel_decimal(1000, locale=lang)[1:-3], babel_decimal(1.5, locale=lang)[1:-1]
+    samples = (0, 7, 1234, 1234567)  # and per cents, below, with halves to round
+    if any(number(n) != babel_decimal(n, locale=lang) for n in samples) or any(
+        percent(p) != babel_percent(p / 100, format="#,##0.#%", locale=lang) for p in (0, 0.05, 2, 25.65, 100, 1234.25)
+    ):
+        return (lambda value: babel_decimal(value, locale=lang),
+                lambda value: babel_percent(value / 100, format="#,##0.#%", locale=lang))
+    return number, percent
+
+
 def present(campaign, figures, lang):
     """What the template shows, worded and formatted for ``lang``."""
     rtl = lang == "ur"
+    number, percent = formats(lang)
     local = lambda moment: (moment + stats.DAY_OFFSET).replace(tzinfo=stats.PAKISTAN_TIME)  # noqa: E731
     hourly = [(f"{format_date(local(hour), 'EEE', locale=lang)} {format_time(local(hour), 'HH:mm', locale=lang)}", n)
               for hour, n in figures.hourly]
@@ -71,9 +100,9 @@ def present(campaign, figures, lang):
         "as_of": f"{format_date(local(figures.now), 'd MMMM yyyy', locale=lang)}{'، ' if rtl else ', '}"
                  f"{format_time(local(figures.now), 'HH:mm', locale=lang)}",
         "figures": figures,
-        "number": format_decimal,
+        "number": number,
         "progress": None if progress is None else {
-            "text": format_percent(progress / 100, format="#,##0.#%"),
+            "text": percent(progress),
             "bar": charts.share(min(progress, 100), 100),
             "x": charts.bar_x(charts.share(min(progress, 100), 100), rtl),
         },
@@ -82,10 +111,10 @@ def present(campaign, figures, lang):
         "daily": {"chart": charts.columns(daily, rtl), "rows": daily,
                   "note": _("The last column is today, still filling up.")},
         "breakdowns": [
-            breakdown(figures, "ref", _("Partners (partner key)"), _("Partner key"), lang, rtl),
-            breakdown(figures, "origin", _("Websites the widget is on"), _("Website"), lang, rtl),
-            breakdown(figures, "country", _("Countries"), _("Country"), lang, rtl),
-            breakdown(figures, "lang", _("Languages"), _("Language"), lang, rtl),
+            breakdown(figures, "ref", _("Partners (partner key)"), _("Partner key"), lang, rtl, percent),
+            breakdown(figures, "origin", _("Websites the widget is on"), _("Website"), lang, rtl, percent),
+            breakdown(figures, "country", _("Countries"), _("Country"), lang, rtl, percent),
+            breakdown(figures, "lang", _("Languages"), _("Language"), lang, rtl, percent),
         ],
         "regions": regions(figures),
         "donations": donations(figures, lang),
@@ -106,7 +135,7 @@ def key_label(dimension, key, lang):
         return key, "ltr"
 
 
-def breakdown(figures, dimension, heading, key_heading, lang, rtl):
+def breakdown(figures, dimension, heading, key_heading, lang, rtl, percent_text):
     ranked = figures.breakdowns[dimension].ranked()
     whole = figures.breakdowns[dimension].total
 
@@ -114,7 +143,7 @@ def breakdown(figures, dimension, heading, key_heading, lang, rtl):
         label, direction = key_label(dimension, key, lang) if key is not None else (_("Everything else"), None)
         percent = charts.share(total, whole)
         return {"key": key, "label": label, "dir": direction, "total": total, "week": week,
-                "share": format_percent(percent / 100, format="#,##0.#%"), "bar": percent,
+                "share": percent_text(percent), "bar": percent,
                 "x": charts.bar_x(percent, rtl)}
 
     top = [row(*item) for item in ranked[:TOP]]
