@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, object_session
 from .counting import current_count
 from .errors import CampaignNotFound, ValidationFailed
 from .extensions import db
-from .models import Campaign, CampaignText
+from .models import Campaign, CampaignText, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -99,6 +99,14 @@ def create_campaign(slug, goal, texts, default_lang="en", **fields):
 
 def close_campaign(campaign):
     campaign.status = Campaign.CLOSED
+    db.session.commit()
+
+
+def reopen_campaign(campaign):
+    """Take signatures again; a closing time that has passed goes (it would keep it closed)."""
+    campaign.status = Campaign.OPEN
+    if campaign.closes_at is not None and campaign.closes_at <= utcnow():
+        campaign.closes_at = None
     db.session.commit()
 
 

@@ -44,22 +44,23 @@ def csv_lines(header, rows):
         yield buffer.getvalue()
 
 
-def signature_rows(campaign_id, states=Signature.COUNTED_STATES, batch=1000):
-    """A campaign's signatures in ``states``, fetched in batches so memory stays flat."""
+def signature_rows(campaign_id, states=Signature.COUNTED_STATES, batch=1000, where=()):
+    """A campaign's signatures in ``states`` (and meeting the conditions ``where``), fetched in
+    batches so memory stays flat."""
     columns = [getattr(Signature, name) for name in SIGNATURE_COLUMNS]
     query = (
         select(*columns)
-        .where(Signature.campaign_id == campaign_id, Signature.state.in_(states))
+        .where(Signature.campaign_id == campaign_id, Signature.state.in_(states), *where)
         .order_by(Signature.id)
         .execution_options(yield_per=batch)
     )
     yield from db.session.execute(query)
 
 
-def export_signatures(campaign_id, states=Signature.COUNTED_STATES):
+def export_signatures(campaign_id, states=Signature.COUNTED_STATES, where=()):
     """The CSV of a campaign's signatures in ``states``: by default the counted ones, so the
     file has as many rows as the public count; each row names its state."""
-    return csv_lines(SIGNATURE_COLUMNS, signature_rows(campaign_id, states))
+    return csv_lines(SIGNATURE_COLUMNS, signature_rows(campaign_id, states, where=where))
 
 
 @contextmanager
@@ -81,8 +82,9 @@ COORDINATOR_COLUMNS = (
 )
 
 
-def export_coordinators(campaign_id):
-    """Every offer to coordinate a campaign, with the region's English name beside its code."""
+def export_coordinators(campaign_id, where=()):
+    """Every offer to coordinate a campaign (meeting the conditions ``where``), with the region's
+    English name beside its code."""
     from flask_babel import force_locale
 
     from .supporter_validation import PAKISTAN_REGIONS
@@ -90,7 +92,7 @@ def export_coordinators(campaign_id):
     with force_locale("en"):  # MSP's staff read the export in English
         names = {code: str(name) for code, name in PAKISTAN_REGIONS.items()}
     query = (
-        select(Coordinator).where(Coordinator.campaign_id == campaign_id).order_by(Coordinator.id)
+        select(Coordinator).where(Coordinator.campaign_id == campaign_id, *where).order_by(Coordinator.id)
         .execution_options(yield_per=1000)
     )
     rows = (
@@ -110,7 +112,7 @@ SUBSCRIBER_COLUMNS = (
 )
 
 
-def export_subscribers(campaign_id, base_url, include_unsubscribed=False, unconfirmed=False):
+def export_subscribers(campaign_id, base_url, include_unsubscribed=False, unconfirmed=False, where=()):
     """A campaign's confirmed subscriptions (or, ``unconfirmed``, those to ask to confirm; active
     ones unless asked), each with its unsubscribe URL, the value of the ``List-Unsubscribe``
     header for emails to it (RFC 2369; send it with ``List-Unsubscribe-Post:
@@ -118,7 +120,7 @@ def export_subscribers(campaign_id, base_url, include_unsubscribed=False, unconf
     from .subscriptions import confirm_url, subscriptions_of, unsubscribe_url
 
     def rows():
-        for row in subscriptions_of(campaign_id, include_unsubscribed, unconfirmed):
+        for row in subscriptions_of(campaign_id, include_unsubscribed, unconfirmed, where):
             url = unsubscribe_url(row, base_url)
             yield [
                 row.email, row.name, row.lang, row.source, row.created_at, row.subscribed_at, row.confirmed_at,
