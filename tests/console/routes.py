@@ -76,6 +76,22 @@ ROUTES = [
     Route("POST", "/console/sign-out", "viewer", ends_session=True),
 ]
 
+# C-admin: moderation, campaigns, exports. Admin posts that would change something are sent
+# with a selection that holds nothing or with a form the checks refuse (422, nothing changed);
+# closing and reopening change the campaign back and forth.
+SLUG_FORM = {"campaign": "{slug}"}
+ROUTES += [
+    Route("GET", "/console/moderation", "admin"),
+    Route("GET", "/console/moderation?campaign={slug}&domain=bot.example", "admin"),
+    Route("GET", "/console/moderation?campaign={slug}&since=yesterday", "admin", ok=422),
+    Route("GET", "/console/moderation?campaign=no-such-campaign", "admin", ok=404),
+    Route("GET", "/console/moderation/confirm?action=hold&campaign={slug}", "admin"),
+    Route("GET", "/console/moderation/confirm?action=restore&campaign={slug}", "admin"),
+    Route("POST", "/console/moderation/hold", "admin", ok=303, data={**SLUG_FORM, "domain": "nobody.example", "expected": "0"}),
+    Route("POST", "/console/moderation/restore", "admin", ok=303, data={**SLUG_FORM, "domain": "nobody.example", "expected": "0"}),
+    Route("POST", "/console/moderation/hold", "admin", ok=422, data={**SLUG_FORM, "domain": "nobody.example"}),
+]
+
 # C-stats: the dashboard, for viewers and admins alike (aggregates only).
 ROUTES += [
     Route("GET", "/console/dashboard", "viewer"),

@@ -66,7 +66,7 @@ def test_every_console_route_answers_each_visitor_with_the_exact_status(identity
         if route.method == "GET":
             response = client.get(path)
         else:
-            data = dict(route.data)
+            data = {name: value.format(slug=campaign) for name, value in route.data.items()}
             if token is not None:
                 data["csrf_token"] = token
             response = client.open(path, method=route.method, data=data)
