@@ -90,6 +90,16 @@ ROUTES += [
     Route("POST", "/console/moderation/hold", "admin", ok=303, data={**SLUG_FORM, "domain": "nobody.example", "expected": "0"}),
     Route("POST", "/console/moderation/restore", "admin", ok=303, data={**SLUG_FORM, "domain": "nobody.example", "expected": "0"}),
     Route("POST", "/console/moderation/hold", "admin", ok=422, data={**SLUG_FORM, "domain": "nobody.example"}),
+    Route("GET", "/console/campaigns", "admin"),
+    Route("GET", "/console/campaigns/new", "admin"),
+    Route("POST", "/console/campaigns/new", "admin", ok=422, data={"slug": "Not A Slug", "title_en": "", "goal": "0"}),
+    Route("GET", "/console/campaigns/{slug}", "admin"),
+    Route("GET", "/console/campaigns/no-such-campaign", "admin", ok=404),
+    Route("POST", "/console/campaigns/{slug}/texts", "admin", ok=422, data={"title_en": "", "goal": "0"}),
+    Route("POST", "/console/campaigns/{slug}/donations", "admin", ok=422, data={"default_currency": "USD"}),
+    Route("POST", "/console/campaigns/{slug}/files/report", "admin", ok=422, data={"action": "link", "url": "http://plain.example/r.pdf"}),
+    Route("POST", "/console/campaigns/{slug}/close", "admin", ok=303),
+    Route("POST", "/console/campaigns/{slug}/reopen", "admin", ok=303),
 ]
 
 # C-stats: the dashboard, for viewers and admins alike (aggregates only).
