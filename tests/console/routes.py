@@ -100,6 +100,9 @@ ROUTES += [
     Route("POST", "/console/campaigns/{slug}/files/report", "admin", ok=422, data={"action": "link", "url": "http://plain.example/r.pdf"}),
     Route("POST", "/console/campaigns/{slug}/close", "admin", ok=303),
     Route("POST", "/console/campaigns/{slug}/reopen", "admin", ok=303),
+    Route("GET", "/console/exports", "admin"),
+    Route("POST", "/console/exports", "admin", ok=200, data={**SLUG_FORM, "kind": "signatures"}),
+    Route("POST", "/console/exports", "admin", ok=422, data={**SLUG_FORM, "kind": "everything"}),
 ]
 
 # C-stats: the dashboard, for viewers and admins alike (aggregates only).

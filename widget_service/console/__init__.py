@@ -42,7 +42,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 from . import audit, auth, cli, dashboard, limits, models, setup, stats, views_audit  # noqa: E402,F401  (views register on bp)
-from . import campaigns, moderation  # noqa: E402,F401  (moderation, campaigns, exports: C-admin's views)
+from . import campaigns, exports, moderation  # noqa: E402,F401  (moderation, campaigns, exports: C-admin's views)
 
 
 def init_app(app):
