@@ -1,5 +1,7 @@
 """The JSON API: /api/v1/..."""
+import hashlib
 import json
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import get_locale, gettext as _
@@ -12,6 +14,11 @@ from ..ratelimits import protected_form
 from ..signing import sign_petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# The API's description, kept by hand beside the code as its source of truth (tests check every
+# route and real answers against it), read once per process.
+OPENAPI = (Path(__file__).resolve().parent.parent / "openapi.json").read_bytes()
+OPENAPI_ETAG = hashlib.sha256(OPENAPI).hexdigest()[:16]
 
 
 def json_body():
@@ -75,3 +82,12 @@ def create_signature(slug):
         return jsonify(body), error.status
     # The same answer whether this mailbox had signed before or not.
     return jsonify(thanks_body()), 202
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of this API: cacheable, and readable from any origin."""
+    response = current_app.response_class(OPENAPI, mimetype="application/json")
+    response.headers.update({"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"})
+    response.set_etag(OPENAPI_ETAG)
+    return response.make_conditional(request)
