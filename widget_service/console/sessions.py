@@ -6,16 +6,20 @@ The public routes (widgets, API, campaign page, embed.js) never read or set a co
 disable`` and ``flask staff reset`` end a session for good, whatever copy of the cookie exists.
 """
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import db
 from ..models import utcnow
 from .models import ConsoleSession
+
+log = logging.getLogger(__name__)
 
 COOKIE_NAME = "msp_console"
 PREFIX = "/console"
@@ -46,16 +50,24 @@ class ServerSession(CallbackDict, SessionMixin):
         self.ended = False  # set by ``end``: delete the row and the cookie
 
     def end(self):
-        """Forget this session server-side (sign-out), and start afresh."""
-        self.ended = True
+        """Forget this session server-side (sign-out), now: a database error raises here, in
+        the view (a 503), rather than leave a session alive behind a page saying it ended."""
+        self._forget_row()
         self.clear()
 
     def rotate(self):
         """Give the session a new id (at sign-in), so an id known before it is worth nothing,
         and a new CSRF token (Flask-WTF's, kept under ``csrf_token``) for the same reason."""
+        self._forget_row()
         self.pop("csrf_token", None)
-        self.ended = True
         self.modified = True
+
+    def _forget_row(self):
+        if self.sid:
+            table = ConsoleSession.__table__
+            with db.engine.begin() as connection:
+                connection.execute(delete(table).where(table.c.id_hash == digest(self.sid)))
+        self.ended = True
 
 
 class ConsoleSessions(SessionInterface):
@@ -66,12 +78,16 @@ class ConsoleSessions(SessionInterface):
             return self.make_null_session(app)
         sid = request.cookies.get(COOKIE_NAME)
         if sid and len(sid) < 100:
-            # Its own connection, outside the request's transaction (as are the writes below).
-            with db.engine.connect() as connection:
-                row = connection.execute(
-                    select(ConsoleSession.data, ConsoleSession.created_at, ConsoleSession.last_seen_at)
-                    .where(ConsoleSession.id_hash == digest(sid))
-                ).first()
+            try:
+                # Its own connection, outside the request's transaction (as are the writes below).
+                with db.engine.connect() as connection:
+                    row = connection.execute(
+                        select(ConsoleSession.data, ConsoleSession.created_at, ConsoleSession.last_seen_at)
+                        .where(ConsoleSession.id_hash == digest(sid))
+                    ).first()
+            except SQLAlchemyError as error:  # the database is down: the view will answer 503
+                log.warning("console session not read: %s", error.__class__.__name__)
+                row = None
             if row is not None and not expired(app, row):
                 return ServerSession(dict(row.data or {}), sid=sid, row_seen=row.last_seen_at)
         return ServerSession()
@@ -79,12 +95,16 @@ class ConsoleSessions(SessionInterface):
     def save_session(self, app, session, response):
         if not isinstance(session, ServerSession):
             return  # a public route: no cookie, ever
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError as error:  # the answer stands; a session not stored sets no cookie
+            log.warning("console session not saved: %s", error.__class__.__name__)
+
+    def _save(self, app, session, response):
         now = utcnow()
         secure = app.config["WIDGET_ENV"] != "development"
         table = ConsoleSession.__table__
-        if session.ended and session.sid:
-            with db.engine.begin() as connection:
-                connection.execute(delete(table).where(table.c.id_hash == digest(session.sid)))
+        if session.ended and session.sid:  # its row went in ``end`` or ``rotate``
             session.sid = None
             if not session:
                 response.delete_cookie(COOKIE_NAME, path=PREFIX, secure=secure, httponly=True, samesite="Strict")
