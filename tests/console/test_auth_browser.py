@@ -39,6 +39,8 @@ def test_set_up_from_the_link_then_sign_out_and_in_again(live_service, new_conte
     link = create_link(live_service, email)
     context = new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
     suffix = f"{lang}-{width}"
 
     page.goto(link + ("&lang=ur" if lang == "ur" else ""))
@@ -94,3 +96,4 @@ def test_set_up_from_the_link_then_sign_out_and_in_again(live_service, new_conte
     page.wait_for_selector(".error")
     assert fits(page)
     shot(page, f"6-sign-in-refused-{suffix}")
+    assert [text for text in messages if "Content Security Policy" in text] == []
