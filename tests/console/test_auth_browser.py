@@ -97,3 +97,36 @@ def test_set_up_from_the_link_then_sign_out_and_in_again(live_service, new_conte
     assert fits(page)
     shot(page, f"6-sign-in-refused-{suffix}")
     assert [text for text in messages if "Content Security Policy" in text] == []
+
+
+def test_another_site_can_neither_frame_the_console_nor_post_to_it_as_the_staff_member(live_service, host_site, new_context):
+    email = "cross-site@msp.example"
+    link = create_link(live_service, email)
+    context = new_context()
+    page = context.new_page()
+    page.goto(link)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.locator("form.stack button[type=submit]").click()
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_selector("#recovery-codes")
+
+    # A page on another site with a form aimed at the console, and the console in a frame.
+    attacker = host_site.add("/lure", f"""<!doctype html><title>Lure</title>
+        <form method="post" action="{live_service.url}/console/account/recovery-codes">
+          <input name="code" value="123456"><button id="go">Go</button></form>
+        <iframe id="frame" src="{live_service.url}/console/account"></iframe>""")
+    page.goto(attacker)  # waits for the load event, which waits for the frame
+    # The console refuses to be framed: nothing of it renders inside the other site's page.
+    assert page.frame_locator("#frame").locator("form.who").count() == 0
+    with page.expect_navigation():
+        page.click("#go")
+    # The strict cookie did not go along with the other site's post: 401, not signed in (with
+    # the cookie, the missing CSRF token would have made it a 400).
+    response_status = page.evaluate("() => performance.getEntriesByType('navigation')[0].responseStatus")
+    assert response_status == 401
+    # Still signed in on the console's own site.
+    page.goto(f"{live_service.url}/console/account")
+    assert email in page.inner_text("form.who")
