@@ -43,6 +43,11 @@ def test_set_up_from_the_link_then_sign_out_and_in_again(live_service, new_conte
     page.on("console", lambda message: messages.append(message.text))
     suffix = f"{lang}-{width}"
 
+    # A link mistyped or spent: a page that says what to do.
+    page.goto(link.replace("token=", "token=x") + ("&lang=ur" if lang == "ur" else ""))
+    assert page.locator("p.message").count() == 1 and fits(page)
+    shot(page, f"0-link-not-valid-{suffix}")
+
     page.goto(link + ("&lang=ur" if lang == "ur" else ""))
     assert "token" not in page.url  # dropped from the address bar at once
     if lang == "ur":
