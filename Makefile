@@ -37,13 +37,26 @@ migrate: install
 seed: migrate
 	$(BIN)/flask campaigns seed-demo
 
+# Both servers run in the background and the recipe's shell waits for gunicorn. Ctrl-C
+# reaches every process in the terminal's group, gunicorn included, but a background job of a
+# non-interactive shell ignores SIGINT: the trap stops the demo site by its PID (not `kill 0`,
+# which signalled make and the shell too, whose trap then ran again until the shell crashed).
+# A SIGTERM, which make passes to the shell alone, is passed on to both. gunicorn is never sent
+# a second signal: it can hang when two arrive close together. Stopped on request is a clean
+# exit, even when the request came while gunicorn was still starting its workers.
 run: seed
-	@echo "Service:           http://127.0.0.1:$(PORT)/widgets/hazara-quetta/petition"
+	@echo "Service:           http://127.0.0.1:$(PORT)/  (a widget: http://127.0.0.1:$(PORT)/widgets/hazara-quetta/petition)"
 	@echo "Demo allied site:  http://localhost:$(DEMO_PORT)/  (Urdu: http://localhost:$(DEMO_PORT)/ur)"
 	@echo "Donate widget:     http://localhost:$(DEMO_PORT)/donate  (Urdu: http://localhost:$(DEMO_PORT)/ur/donate)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python demo/allied_site.py --port $(DEMO_PORT) --service http://127.0.0.1:$(PORT) & \
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@echo "Take action:       http://localhost:$(DEMO_PORT)/act  (Urdu: http://localhost:$(DEMO_PORT)/ur/act)"
+	@echo "Stop both with Ctrl-C."
+	@$(BIN)/python demo/allied_site.py --port $(DEMO_PORT) --service http://127.0.0.1:$(PORT) & demo=$$!; \
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app & service=$$!; \
+	trap 'stopped=1; kill -TERM $$demo 2>/dev/null' INT; \
+	trap 'stopped=1; kill -TERM $$service $$demo 2>/dev/null' TERM; \
+	status=; while [ -z "$$status" ] || kill -0 $$service 2>/dev/null; do wait $$service; status=$$?; done; \
+	kill -TERM $$demo 2>/dev/null; wait; \
+	if [ -n "$$stopped" ]; then echo "Stopped."; else exit $$status; fi
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
