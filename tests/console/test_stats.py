@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from widget_service.campaigns import find_campaign
 from widget_service.console import stats
@@ -248,3 +248,24 @@ def test_other_campaigns_are_left_alone(app, widget, runner, campaign):
     rollup(runner, campaign)
     assert "elsewhere" not in figures(app, campaign, now).breakdowns["ref"].rows
     assert figures(app, other, now).rolled_until is None
+
+
+def test_signing_never_reads_or_writes_the_statistics(app, widget, runner, campaign):
+    """The statistics cost signing nothing: a signature's statements (opted in or not) never
+    name their tables, rolled up or not."""
+    rollup(runner, campaign)
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert widget.sign(campaign).status_code == 202
+        assert widget.sign(campaign, opt_in=True).status_code == 202
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert any("INSERT INTO signature" in statement for statement in seen)
+    assert [statement for statement in seen if "stats_" in statement] == []

@@ -30,7 +30,7 @@ rollup counts that day again from its start (its cost is one day's signatures at
 import time as clock
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import Date, Index, cast, delete, func, literal_column, select, update
+from sqlalchemy import Date, Index, case, cast, delete, func, literal_column, select, tuple_, update
 
 from ..extensions import db, insert
 from ..models import Coordinator, Signature, utcnow
@@ -249,17 +249,9 @@ def _rebuild(campaign_id, start, end, end_of_buckets):
         days.append(StatsDay.day >= first_day)
         counted.append(created >= day_start(first_day))
     db.session.execute(delete(StatsDay).where(*days))
-    day = day_of(created, dialect)
-    for name, column in DIMENSIONS.items():
-        key = func.coalesce(column, literal_column("''"))
-        db.session.execute(
-            insert(StatsDay).from_select(
-                ["campaign_id", "dimension", "day", "key", "count"],
-                select(signature.c.campaign_id, literal_column(f"'{name}'"), day, key, func.count())
-                .where(*counted)
-                .group_by(signature.c.campaign_id, day, key),
-            )
-        )
+    columns = ["campaign_id", "dimension", "day", "key", "count"]
+    for query in _per_day(day_of(created, dialect), counted, dialect):
+        db.session.execute(insert(StatsDay).from_select(columns, query))
     db.session.execute(delete(StatsTotal).where(StatsTotal.campaign_id == campaign_id))
     db.session.execute(
         insert(StatsTotal).from_select(
@@ -269,3 +261,24 @@ def _rebuild(campaign_id, start, end, end_of_buckets):
             .group_by(StatsDay.campaign_id, StatsDay.dimension, StatsDay.key),
         )
     )
+
+
+def _per_day(day, where, dialect):
+    """The queries counting signatures (``where``) per day and key of each dimension: on
+    PostgreSQL one, reading the signatures once (``GROUPING SETS``); elsewhere one a dimension."""
+    signature = Signature.__table__
+    if dialect != "postgresql":
+        return [
+            select(signature.c.campaign_id, literal_column(f"'{name}'"), day, key, func.count())
+            .where(*where).group_by(signature.c.campaign_id, day, key)
+            for name, column in DIMENSIONS.items()
+            for key in [func.coalesce(column, literal_column("''"))]
+        ]
+    grouped = [(func.grouping(column) == 0, name, column) for name, column in DIMENSIONS.items()]
+    dimension = case(*[(test, literal_column(f"'{name}'")) for test, name, _ in grouped])
+    key = case(*[(test, func.coalesce(column, literal_column("''"))) for test, _, column in grouped])
+    return [
+        select(signature.c.campaign_id, dimension, day, key, func.count())
+        .where(*where)
+        .group_by(signature.c.campaign_id, day, func.grouping_sets(*[tuple_(column) for _, _, column in grouped]))
+    ]
