@@ -50,6 +50,14 @@ SETTINGS = {
     "STRIPE_WEBHOOK_TOLERANCE_SECONDS": "300",
     "PRIVACY_CONTACT": "",
     "PRIVACY_RETENTION_MONTHS": "12",
+    "SMTP_URL": "",
+    "SMTP_TIMEOUT_SECONDS": "30",
+    "MAIL_FROM": "",
+    "MAIL_RETRY_SECONDS": "30",
+    "MAIL_DAILY_LIMIT": "10",
+    "DKIM_KEY_FILE": "",
+    "DKIM_SELECTOR": "",
+    "DKIM_DOMAIN": "",
 }
 
 
@@ -149,6 +157,14 @@ def from_environ(environ=None):
         "STRIPE_WEBHOOK_TOLERANCE_SECONDS": _int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", environ, minimum=1),
         "PRIVACY_CONTACT": _env("PRIVACY_CONTACT", environ).strip(),
         "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", environ, minimum=1),
+        "SMTP_URL": _env("SMTP_URL", environ).strip(),
+        "SMTP_TIMEOUT_SECONDS": _float("SMTP_TIMEOUT_SECONDS", environ),
+        "MAIL_FROM": _env("MAIL_FROM", environ).strip(),
+        "MAIL_RETRY_SECONDS": _float("MAIL_RETRY_SECONDS", environ),
+        "MAIL_DAILY_LIMIT": _int("MAIL_DAILY_LIMIT", environ, minimum=1),
+        "DKIM_KEY_FILE": _env("DKIM_KEY_FILE", environ).strip(),
+        "DKIM_SELECTOR": _env("DKIM_SELECTOR", environ).strip(),
+        "DKIM_DOMAIN": _env("DKIM_DOMAIN", environ).strip(),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
-from . import protection
+from . import events, protection
 from .errors import CampaignClosed, ValidationFailed, WidgetError
 from .extensions import db, insert
 from .models import Subscription, utcnow
@@ -83,7 +83,9 @@ def record_subscription(campaign_id, email, email_canonical, name, lang, source)
         campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
         source=source, created_at=now, subscribed_at=now, unsubscribed_at=None,
     ).on_conflict_do_nothing(index_elements=[Subscription.campaign_id, Subscription.email_canonical])
-    db.session.execute(statement)
+    new_id = db.session.execute(statement.returning(Subscription.id)).scalar()
+    if new_id is not None:  # the mail asking to confirm, in this transaction (see events.py)
+        events.subscription_created.send(current_app._get_current_object(), session=db.session, subscription_id=new_id)
 
 
 # --- unsubscribing --------------------------------------------------------------------------
@@ -112,13 +114,16 @@ def confirm_url(subscription, base_url):
 
 def confirm(subscription):
     """The mailbox's owner wants the emails; confirming twice changes nothing."""
-    _change(subscription, Subscription.confirmed_at.is_(None), confirmed_at=utcnow())
+    _change(subscription, Subscription.confirmed_at.is_(None), events.subscription_confirmed, confirmed_at=utcnow())
 
 
-def _change(subscription, unless_done, **values):
+def _change(subscription, unless_done, signal=None, **values):
     """Set ``values`` on ``subscription`` where ``unless_done`` still holds (one conditional
-    ``UPDATE``, so a repeated or concurrent request changes nothing twice), and reload it."""
-    db.session.execute(update(Subscription).where(Subscription.id == subscription.id, unless_done).values(**values))
+    ``UPDATE``, so a repeated or concurrent request changes nothing twice), and reload it.
+    ``signal`` is sent in the transaction when this call made the change (see events.py)."""
+    result = db.session.execute(update(Subscription).where(Subscription.id == subscription.id, unless_done).values(**values))
+    if signal is not None and result.rowcount == 1:
+        signal.send(current_app._get_current_object(), session=db.session, subscription_id=subscription.id)
     db.session.commit()
     db.session.refresh(subscription)
 
@@ -152,10 +157,10 @@ def unsubscribe(subscription):
     _change(subscription, Subscription.unsubscribed_at.is_(None), unsubscribed_at=utcnow())
 
 
-def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False, where=()):
+def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False):
     """A campaign's subscriptions in the order they came, streamed in batches: the confirmed
     ones, or (``unconfirmed``) those still to be asked to confirm."""
-    query = select(Subscription).where(Subscription.campaign_id == campaign_id, *where).order_by(Subscription.id)
+    query = select(Subscription).where(Subscription.campaign_id == campaign_id).order_by(Subscription.id)
     query = query.where(Subscription.confirmed_at.is_(None) if unconfirmed else Subscription.confirmed_at.is_not(None))
     if not include_unsubscribed:
         query = query.where(Subscription.unsubscribed_at.is_(None))
