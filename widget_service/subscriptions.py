@@ -157,10 +157,10 @@ def unsubscribe(subscription):
     _change(subscription, Subscription.unsubscribed_at.is_(None), unsubscribed_at=utcnow())
 
 
-def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False):
+def subscriptions_of(campaign_id, include_unsubscribed=False, unconfirmed=False, where=()):
     """A campaign's subscriptions in the order they came, streamed in batches: the confirmed
     ones, or (``unconfirmed``) those still to be asked to confirm."""
-    query = select(Subscription).where(Subscription.campaign_id == campaign_id).order_by(Subscription.id)
+    query = select(Subscription).where(Subscription.campaign_id == campaign_id, *where).order_by(Subscription.id)
     query = query.where(Subscription.confirmed_at.is_(None) if unconfirmed else Subscription.confirmed_at.is_not(None))
     if not include_unsubscribed:
         query = query.where(Subscription.unsubscribed_at.is_(None))
