@@ -113,3 +113,15 @@ ROUTES += [
     Route("GET", "/console/dashboard/{slug}?lang=ur", "viewer"),
     Route("GET", "/console/dashboard/no-such-campaign", "viewer", ok=404),
 ]
+
+# Allies: partners (admins). A key no partner holds answers 404; the registration form with a
+# bad key 422 (nothing stored).
+ROUTES += [
+    Route("GET", "/console/partners", "admin"),
+    Route("GET", "/console/partners?lang=ur", "admin"),
+    Route("POST", "/console/partners", "admin", ok=422, data={"key": "bad key~x", "name": "", "contact_email": "x"}),
+    Route("GET", "/console/partners/no-such-partner", "admin", ok=404),
+    Route("POST", "/console/partners/no-such-partner/origins", "admin", ok=404, data={"origin": "https://a.example"}),
+    Route("POST", "/console/partners/no-such-partner/stats-link", "admin", ok=404, data={"action": "rotate"}),
+    Route("POST", "/console/partners/no-such-partner/status", "admin", ok=404, data={"status": "disabled"}),
+]

@@ -22,6 +22,7 @@ NAV = (
     ("console.moderation", _l("Moderation"), "admin"),
     ("console.campaigns", _l("Campaigns"), "admin"),
     ("console.exports", _l("Exports"), "admin"),
+    ("console.partners_page", _l("Partners"), "admin"),  # widget_service/allies
     ("console.audit_log", _l("Audit log"), "admin"),
     ("console.account", _l("Your account"), "viewer"),
 )
