@@ -29,12 +29,13 @@ class ColumnChart:
 
 
 def nice_top(value):
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value`` (at least 1)."""
+    """The smallest of 2, 4, 6, 8 or 10 times a power of ten that is at least ``value``: an even
+    top, so the half-way line is a whole number too."""
     step = 1
     while True:
-        for factor in (1, 2, 2.5, 5):
+        for factor in (2, 4, 6, 8, 10):
             if value <= factor * step:
-                return int(factor * step) if factor * step >= 1 else 1
+                return factor * step
         step *= 10
 
 
