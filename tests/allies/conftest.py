@@ -22,11 +22,15 @@ def make_partner(runner):
 
 
 @pytest.fixture
-def stats_link(runner):
+def stats_link(app, runner):
     """A new statistics link for a partner (the CLI prints it): its path."""
 
     def make(key):
-        result = runner.invoke(args=["partners", "rotate-stats-link", key])
+        previous, app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"], "https://widgets.example"
+        try:
+            result = runner.invoke(args=["partners", "rotate-stats-link", key])
+        finally:
+            app.config["PUBLIC_URL"] = previous
         assert result.exit_code == 0, result.output
         return re.search(r"(/partners/stats/\S+)", result.output).group(1)
 
@@ -39,17 +43,3 @@ def sign_from(widget, slug, ref=None, origin=None, **fields):
     assert response.status_code == 202, response.data
     return response
 
-
-def signing_client(app):
-    return app.test_client()
-
-
-def redirect_to(response, path):
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert path in response.headers["Location"]
-
-
-def __getattr__(name):  # keep post_form importable from here for the tests
-    if name == "post_form":
-        return post_form
-    raise AttributeError(name)

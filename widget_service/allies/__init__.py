@@ -8,7 +8,7 @@ from flask import Blueprint
 
 bp = Blueprint("allies", __name__, template_folder="templates")
 
-from . import console_views, models  # noqa: E402,F401  (tables for db.metadata; views on the console's bp)
+from . import console_views, models, views  # noqa: E402,F401  (tables for db.metadata; views on the bps)
 from .cli import partners_cli  # noqa: E402
 
 
