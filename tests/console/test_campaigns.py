@@ -204,3 +204,11 @@ def test_a_file_over_the_limit_is_refused(make_app, campaign):
     huge = client.post(f"/console/campaigns/{campaign}/files/report", data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
     assert huge.status_code == 413
+
+
+def test_messages_of_the_core_rules_are_in_the_pages_language(admin, campaign):
+    taken = post(admin, "/console/campaigns/new?lang=ur", slug=campaign, title_en="Again", goal="1", lang="ur")
+    assert errors_of(taken) == {"slug": "اس مختصر نام کی ایک مہم پہلے سے موجود ہے: کوئی اور نام چنیں۔"}
+    page = post(admin, f"/console/campaigns/{campaign}/donations?lang=ur", currencies=["PKR"], default_currency="PKR",
+                external_url="ftp://msp.example", lang="ur")
+    assert errors_of(page) == {"external_url": "صفحے کا پورا پتہ لکھیں، جو https:// سے شروع ہو۔"}

@@ -119,8 +119,21 @@ def parse_donations(form):
     return values, errors
 
 
-# The fields beside which the core's donation errors are shown.
+# The fields beside which the core's donation errors are shown, and (for the rules this module
+# does not check first) their messages in the page's language.
 DONATION_ERROR_FIELDS = {"currency": "currencies", "goal": "currencies", "presets": "currencies", "bank": "bank_en"}
+DONATION_MESSAGES = {
+    "external_url": _l("Enter the whole address of the page, starting with https://."),
+    "bank": _l("Bank details are at most 2,000 characters in each language."),
+}
+
+
+def donation_errors(core_errors):
+    """``change_donate_settings``' errors as ``{form field: message}``."""
+    return {
+        DONATION_ERROR_FIELDS.get(field, field): DONATION_MESSAGES.get(field, message)
+        for field, message in core_errors.items()
+    }
 
 
 def donation_form(settings):

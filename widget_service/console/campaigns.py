@@ -24,6 +24,7 @@ from . import campaign_forms as forms
 from .auth import console_url, role_required
 from .moderation import campaign_choices
 
+SLUG_TAKEN = _l("A campaign with this short name exists already: choose another.")
 # Bodies these forms may send: the global limit (WIDGET_MAX_BODY_BYTES) is sized for a signature.
 TEXT_FORM_BYTES = 1024 * 1024
 SAVED = {
@@ -72,7 +73,11 @@ def new_campaign():
         try:
             campaign = create_campaign(slug, settings["goal"], texts, closes_at=settings["closes_at"])
         except ValidationFailed as error:
-            errors = {"title_en" if field == "texts" else field: message for field, message in error.errors.items()}
+            # The slug's format was checked above: the core refuses it only when it is taken.
+            errors = {
+                "title_en" if field == "texts" else field: SLUG_TAKEN if field == "slug" else message
+                for field, message in error.errors.items()
+            }
     if errors:
         return render_template("console/campaign_new.html", form=form, errors=errors), 422
     campaign.settings = {"captcha": settings["captcha"]}
@@ -148,7 +153,7 @@ def campaign_donations(slug):
             change_donate_settings(campaign, **values)  # commits, or raises and changes nothing
         except ValidationFailed as error:
             db.session.rollback()
-            errors = {forms.DONATION_ERROR_FIELDS.get(field, field): message for field, message in error.errors.items()}
+            errors = forms.donation_errors(error.errors)
     if errors:
         return _edit_page(campaign, errors, request.form, 422, "donations")
     audit.record("campaign.donations", target=slug, details={
