@@ -49,6 +49,10 @@
     if (el.tagName === 'SCRIPT') el.after(f);
     else el.appendChild(f);
     frames.push(f);
+    // A campaign only partners' sites may embed: here, its explanation instead of a blank frame.
+    fetch(origin + '/embed/' + encodeURIComponent(d.campaign) + '/refusal?' + q).then(function (r) {
+      return r.status == 200 && r.text();
+    }).then(function (t) { if (t) f.replaceWith(t); }, function () {});
   }
 
   function scan() {

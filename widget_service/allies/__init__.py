@@ -9,10 +9,12 @@ from flask import Blueprint
 bp = Blueprint("allies", __name__, template_folder="templates")
 
 from . import console_views, models, views  # noqa: E402,F401  (tables for db.metadata; views on the bps)
+from . import policy  # noqa: E402
 from .cli import partners_cli  # noqa: E402
 
 
 def init_app(app):
     """Register the allies' pages and the partners' CLI."""
     app.register_blueprint(bp)
+    policy.init_app(app)
     app.cli.add_command(partners_cli)

@@ -128,3 +128,22 @@ def disable_command(key):
 def enable_command(key):
     """Enable KEY again."""
     _set_status(key, Partner.ACTIVE)
+
+
+@partners_cli.command("policy")
+@click.argument("slug")
+@click.argument("policy_name", type=click.Choice(["open", "partners"]))
+def policy_command(slug, policy_name):
+    """Let any site embed SLUG's widgets (open), or only active partners' origins (partners)."""
+    from ..campaigns import find_campaign
+    from ..errors import CampaignNotFound
+    from .policy import set_policy
+
+    try:
+        campaign = find_campaign(slug)
+    except CampaignNotFound:
+        raise click.ClickException("no campaign with that slug") from None
+    set_policy(campaign, policy_name)
+    audit.record("campaign.embed_policy", target=slug, details={"policy": policy_name}, commit=False)
+    db.session.commit()
+    click.echo(f"{slug}: embed policy {policy_name}")

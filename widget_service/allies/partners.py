@@ -9,6 +9,7 @@ gets the credit of everything its key brought before.
 import hashlib
 import secrets
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -80,6 +81,13 @@ def create(key, name, contact_email, origins=()):
     return partner
 
 
+def _origins_changed():
+    """Forget this instance's cached embed policies (others see the change within seconds)."""
+    cache = current_app.extensions.get("msp_embed_policy")
+    if cache is not None:
+        cache.clear()
+
+
 def find(key):
     return db.session.scalar(select(Partner).where(Partner.key == key))
 
@@ -99,11 +107,13 @@ def allow_origin(partner, text):
         raise ValidationFailed(errors={"origin": str(error)})
     if origin not in {row.origin for row in partner.origins}:
         partner.origins.append(PartnerOrigin(origin=origin))
+    _origins_changed()
     return origin
 
 
 def remove_origin(partner, origin):
     partner.origins = [row for row in partner.origins if row.origin != origin]
+    _origins_changed()
 
 
 def rotate_stats_link(partner):
@@ -121,6 +131,7 @@ def set_status(partner, status):
     if status not in Partner.STATUSES:
         raise ValidationFailed(errors={"status": str(_l("Choose active or disabled."))})
     partner.status = status
+    _origins_changed()
 
 
 def all_partners():

@@ -1,7 +1,7 @@
 """The allies' public pages: a partner's private statistics link (and, later, the builder)."""
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 
-from . import bp, partners, statistics
+from . import bp, partners, policy, statistics
 
 # The statistics page: never cached, never framed, no referrer (its address is the secret).
 PRIVATE_HEADERS = {
@@ -33,3 +33,14 @@ def partner_stats(token):
     return render_template(
         "allies/partner_stats.html", partner=partner, token=token, stats=statistics.partner_statistics(partner),
     )
+
+
+@bp.get("/embed/<slug>/refusal")
+def embed_refusal(slug):
+    """For the loader: 204 when a page at ``?origin=`` may show the campaign's widgets, else
+    the short explanation it shows instead (text, in ``?lang=``). Readable from any origin."""
+    message = policy.refusal(slug, request.args.get("origin"))
+    response = current_app.response_class(message or "", 200 if message else 204, mimetype="text/plain")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={policy.CACHE_SECONDS}"
+    return response
