@@ -91,3 +91,15 @@ def test_the_pages_read_in_urdu(app, widget, campaign, console_client):
                  f"/console/moderation/confirm?action=hold&campaign={campaign}&lang=ur"):
         html = admin.get(path).get_data(as_text=True)
         assert 'dir="rtl"' in html and "Moderation" not in html.split("<main", 1)[1], path
+
+
+def test_a_campaign_asking_for_confirmation_says_what_can_be_restored(app, widget, campaign, console_client):
+    from widget_service.campaigns import find_campaign
+    from widget_service.extensions import db
+
+    with app.app_context():
+        find_campaign(campaign).settings = {"confirm_signatures": True}
+        db.session.commit()
+    admin = console_client("admin")
+    html = admin.get(f"/console/moderation?campaign={campaign}").get_data(as_text=True)
+    assert "only signatures that an administrator held back can be restored here" in html

@@ -251,3 +251,27 @@ def test_the_dashboard_agrees_after_a_hold_back_of_hours_already_rolled_up(app, 
     assert figures.rolled_until is not None
     assert figures.held_back["suspect"] == 5
     assert figures.total == sum(n for _, n in figures.daily) == widget.count(campaign) == 3
+
+
+def test_a_signature_a_trap_caught_is_restored_only_where_no_confirmation_is_asked(app, runner, widget, campaign):
+    widget.sign(campaign, email="person@example.org")
+    widget.sign(campaign, email="caught@example.org", website="http://spam.example")  # the honeypot: suspect
+    assert widget.count(campaign) == 1
+    everyone = selection_of(app, campaign)
+    with app.app_context():
+        assert moderation.restorable_count(everyone) == 1  # a person caught by mistake may be approved
+        find_campaign(campaign).settings = {"confirm_signatures": True}  # the campaign now asks for confirmation
+        db.session.commit()
+    assert act(app, "hold_back", everyone) == 1
+    assert widget.count(campaign) == 0
+    with app.app_context():
+        # The one a moderator held back was counted (confirmed); the trapped one never was.
+        assert moderation.states_in(everyone)["suspect"] == 2 and moderation.restorable_count(everyone) == 1
+    assert act(app, "restore", everyone) == 1
+    assert widget.count(campaign) == 1 and reconciled(runner, campaign) == (1, 1)
+    with app.app_context():
+        assert moderation.restorable_count(everyone) == 0
+        find_campaign(campaign).settings = {}
+        db.session.commit()
+    assert act(app, "restore", everyone) == 1  # without confirmation, the trapped one may count
+    assert widget.count(campaign) == 2 and reconciled(runner, campaign) == (2, 2)

@@ -11,6 +11,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..extensions import db
 from ..models import Campaign, Signature
+from ..signing import confirmation_required
 from . import audit, bp
 from . import moderation_domain as domain
 from .auth import console_url, role_required
@@ -61,6 +62,7 @@ def _page(campaign, choices, selection, errors=None, status=200):
             restorable=domain.restorable_count(selection),
             wave=domain.wave(selection),
             selection=selection,
+            confirming=confirmation_required(campaign),
         )
     return render_template(
         "console/moderation.html", choices=choices, campaign=campaign, count=current_count(campaign.id),

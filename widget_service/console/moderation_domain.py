@@ -3,19 +3,20 @@
 A ``Selection`` is a campaign, a time window of at most ``MAX_WINDOW`` and optional criteria
 (an IP hash, an email domain, a partner key, a state). Every query on it goes through the
 ``(campaign_id, created_at)`` index, so its cost is bounded by the signatures in the window
-rather than the campaign's, and the console only ever counts a selection (``COUNT``,
-``GROUP BY``), never loads its rows.
+rather than the campaign's, and the pages only ever count a selection (``COUNT``,
+``GROUP BY``), never lists its rows.
 
 Holding back moves a selection's counted signatures to ``suspect`` and takes them off the count
 in the same transaction (``counting.adjust_count``): one ``UPDATE ... WHERE state = 'counted'``,
-whose row count is the number taken off. A second moderator holding back the same rows at the
+whose returned rows are the ones taken off. A second moderator holding back the same rows at the
 same time changes none of them (PostgreSQL re-checks the condition on each row it waited for;
 SQLite's write lock runs one after the other), so each signature leaves the count exactly once.
 
-Restoring moves suspect signatures back to ``counted`` and adds them, except a mailbox that has
-a counted or pending signature in the campaign already (it signed again meanwhile; the unique
-index on counted signatures would refuse a second one anyway) and, of several held-back
-signatures of one mailbox, all but the first. A supporter signing again at the very moment of
+Restoring moves suspect signatures back to ``counted`` and adds them (in a campaign that asks
+for confirmation by mail, only those a moderator held back: ``moderation_models``), except a
+mailbox that has a counted or pending signature in the campaign already (it signed again
+meanwhile; the unique index on counted signatures would refuse a second one anyway) and, of
+several held-back signatures of one mailbox, all but the first. A supporter signing again at the very moment of
 a restore makes the index refuse it: the restore is then run again, and leaves that one.
 
 Both take the campaign's row lock (``FOR NO KEY UPDATE``, which signers' key-share locks do not
@@ -27,15 +28,17 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
 from .. import counting
 from ..extensions import db
 from ..models import Campaign, Signature, utcnow
+from ..signing import confirmation_required
 from ..validation import clean_ref
 from . import stats
+from .moderation_models import HeldSignature, forget_held, note_held
 from .stats import DAY_OFFSET as LOCAL_OFFSET
 
 MAX_WINDOW = timedelta(days=31)
@@ -197,24 +200,25 @@ def wave(selection):
     }
 
 
-def _restorable(selection):
+def _restorable(selection, moderated_only):
     """The ids a restore would count again: per mailbox its first held-back signature in the
-    selection, unless the mailbox has a counted or pending one in the campaign."""
+    selection, unless the mailbox has a counted or pending one in the campaign; ``moderated_only``
+    (a campaign that asks for confirmation): only those a moderator held back."""
     held, other = aliased(Signature, name="held"), aliased(Signature, name="other")
     signed_since = exists().where(
         other.campaign_id == held.campaign_id,
         other.email_canonical == held.email_canonical,
         other.state != Signature.SUSPECT,
     )
-    return (
-        select(func.min(held.id))
-        .where(*selection.criteria(held), held.state == Signature.SUSPECT, ~signed_since)
-        .group_by(held.email_canonical)
-    )
+    conditions = [*selection.criteria(held), held.state == Signature.SUSPECT, ~signed_since]
+    if moderated_only:
+        conditions.append(held.id.in_(select(HeldSignature.signature_id)))
+    return select(func.min(held.id)).where(*conditions).group_by(held.email_canonical)
 
 
 def restorable_count(selection):
-    return db.session.scalar(select(func.count()).select_from(_restorable(selection).subquery()))
+    moderated_only = confirmation_required(db.session.get(Campaign, selection.campaign_id))
+    return db.session.scalar(select(func.count()).select_from(_restorable(selection, moderated_only).subquery()))
 
 
 def hold_back(selection, expected=None, record=None):
@@ -222,20 +226,20 @@ def hold_back(selection, expected=None, record=None):
 
     ``expected``: the number the moderator confirmed (``SelectionChanged`` if it differs);
     ``record(number)``: called in the transaction before it commits (the audit entry)."""
-    return _moderate(selection, expected, record, Signature.state == Signature.COUNTED, -1)
+    return _moderate(selection, expected, record, -1)
 
 
 def restore(selection, expected=None, record=None):
     """Count the selection's restorable held-back signatures again; the number restored."""
-    return _moderate(selection, expected, record, Signature.id.in_(_restorable(selection)), +1)
+    return _moderate(selection, expected, record, +1)
 
 
-def _moderate(selection, expected, record, condition, sign):
-    """Change the state of the selection's signatures meeting ``condition``, and the count with
-    them, in one transaction."""
+def _moderate(selection, expected, record, sign):
+    """Hold back (``sign`` -1) or restore (+1) the selection's signatures, and change the count
+    with them, in one transaction."""
     for attempt in range(RETRIES):
         try:
-            changed = _change_states(selection, expected, condition, sign)
+            changed = _change_states(selection, expected, sign)
             if record is not None:
                 record(changed)
             db.session.commit()
@@ -256,21 +260,26 @@ def _deadlock(error):
     return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
 
 
-def _change_states(selection, expected, condition, sign):
-    db.session.execute(
-        select(Campaign.id).where(Campaign.id == selection.campaign_id).with_for_update(key_share=True)
-    )
-    old_state, new_state = (Signature.COUNTED, Signature.SUSPECT) if sign < 0 else (Signature.SUSPECT, Signature.COUNTED)
-    result = db.session.execute(
+def _change_states(selection, expected, sign):
+    campaign = db.session.execute(
+        select(Campaign).where(Campaign.id == selection.campaign_id).with_for_update(key_share=True)
+    ).scalar_one()
+    if sign < 0:
+        old_state, new_state, condition = Signature.COUNTED, Signature.SUSPECT, true()
+    else:
+        old_state, new_state = Signature.SUSPECT, Signature.COUNTED
+        condition = Signature.id.in_(_restorable(selection, confirmation_required(campaign)))
+    ids = db.session.execute(
         update(Signature)
         .where(*selection.criteria(), Signature.state == old_state, condition)
         .values(state=new_state)
+        .returning(Signature.id)
         .execution_options(synchronize_session=False)
-    )
-    changed = result.rowcount
-    if expected is not None and changed != expected:
+    ).scalars().all()
+    if expected is not None and len(ids) != expected:
         db.session.rollback()
-        raise SelectionChanged(changed)
-    if changed:
-        counting.adjust_count(selection.campaign_id, sign * changed)
-    return changed
+        raise SelectionChanged(len(ids))
+    if ids:
+        (note_held if sign < 0 else forget_held)(ids)
+        counting.adjust_count(selection.campaign_id, sign * len(ids))
+    return len(ids)
