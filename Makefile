@@ -41,9 +41,9 @@ seed: migrate
 # reaches every process in the terminal's group, gunicorn included, but a background job of a
 # non-interactive shell ignores SIGINT: the trap stops the demo site by its PID (not `kill 0`,
 # which signalled make and the shell too, whose trap then ran again until the shell crashed).
-# A SIGTERM, which make passes to the shell alone, is passed on to both. gunicorn is never sent
-# a second signal: it can hang when two arrive close together. Stopped on request is a clean
-# exit, even when the request came while gunicorn was still starting its workers.
+# A SIGTERM, which make passes to the shell alone, is passed on to both; on Ctrl-C gunicorn has
+# its SIGINT (a quick shutdown) already. Stopped on request is a clean exit, even when the
+# request came while gunicorn was still starting its workers.
 run: seed
 	@echo "Service:           http://127.0.0.1:$(PORT)/  (a widget: http://127.0.0.1:$(PORT)/widgets/hazara-quetta/petition)"
 	@echo "Demo allied site:  http://localhost:$(DEMO_PORT)/  (Urdu: http://localhost:$(DEMO_PORT)/ur)"
