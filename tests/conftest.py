@@ -52,6 +52,8 @@ def build_app(database_url, create_schema=True, **overrides):
         # itself switch these back on.
         "RATELIMIT_ENABLED": False,
         "FORM_MIN_SECONDS": 0,
+        # Signatures count at once, as most tests expect; tests/mail/ tests confirmation itself.
+        "CONFIRM_SIGNATURES": False,
     }
     config.update(overrides)
     app = create_app(config)

@@ -210,7 +210,8 @@ def test_a_signature_is_one_round_trip_to_postgresql_unless_a_subscription_commi
         app, widget, campaign, tmp_path, opt_in):
     """What the service and PostgreSQL say to each other, traced by libpq: without an opt-in, the
     signature and its count are one statement in one round trip (no BEGIN, no COMMIT); with one,
-    the subscription joins the signature's transaction."""
+    the subscription and the mail asking to confirm it (one statement into the outbox) join the
+    signature's transaction."""
     assert widget.sign(campaign, email="warm-up@example.org").status_code == 202  # the campaign is cached
     trace = (tmp_path / "libpq-trace").open("w")
 
@@ -235,7 +236,8 @@ def test_a_signature_is_one_round_trip_to_postgresql_unless_a_subscription_commi
     round_trips = said.count("\tReadyForQuery\t")  # the server's "done, your turn", once per exchange
     transaction_commands = re.findall(r'^F\t\d+\tQuery\t "(BEGIN|COMMIT)"', said, re.MULTILINE)
     if opt_in:
-        assert round_trips == 4 and transaction_commands == ["BEGIN", "COMMIT"], said
+        assert round_trips == 5 and transaction_commands == ["BEGIN", "COMMIT"], said
+        assert "INSERT INTO outbox_mail" in said
     else:
         assert round_trips == 1 and transaction_commands == [], said
     assert [row["email"] for row in rows(app)] == ["warm-up@example.org", "traced@example.org"]

@@ -75,15 +75,21 @@ def close_command(slug):
 @click.argument("slug")
 @click.option("--captcha/--no-captcha", default=None, help="Ask for hCaptcha on this campaign's forms (when keys are set).")
 @click.option("--goal", type=click.IntRange(min=0), help="A new goal.")
-def set_command(slug, captcha, goal):
+@click.option("--confirm-signatures/--no-confirm-signatures", default=None,
+              help="Count a signature only once its signer confirms it from a mail (default: WIDGET_CONFIRM_SIGNATURES).")
+def set_command(slug, captcha, goal, confirm_signatures):
     """Change SLUG's goal or switches."""
     campaign = _find(slug)
     if captcha is not None:
         campaign.settings = {**(campaign.settings or {}), "captcha": captcha}
+    if confirm_signatures is not None:
+        campaign.settings = {**(campaign.settings or {}), "confirm_signatures": confirm_signatures}
     if goal is not None:
         campaign.goal = goal
     db.session.commit()
-    click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}")
+    confirming = campaign.setting("confirm_signatures", current_app.config["CONFIRM_SIGNATURES"])
+    click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}, "
+               f"confirm signatures {'on' if confirming else 'off'}")
 
 
 def _amounts(pairs, option, many=False):

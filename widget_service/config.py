@@ -58,6 +58,8 @@ SETTINGS = {
     "DKIM_KEY_FILE": "",
     "DKIM_SELECTOR": "",
     "DKIM_DOMAIN": "",
+    "CONFIRM_SIGNATURES": "true",
+    "PENDING_EXPIRY_DAYS": "7",
 }
 
 
@@ -165,6 +167,8 @@ def from_environ(environ=None):
         "DKIM_KEY_FILE": _env("DKIM_KEY_FILE", environ).strip(),
         "DKIM_SELECTOR": _env("DKIM_SELECTOR", environ).strip(),
         "DKIM_DOMAIN": _env("DKIM_DOMAIN", environ).strip(),
+        "CONFIRM_SIGNATURES": _bool("CONFIRM_SIGNATURES", environ),
+        "PENDING_EXPIRY_DAYS": _int("PENDING_EXPIRY_DAYS", environ, minimum=1),
         "BABEL_DEFAULT_LOCALE": "en",
         "JSON_SORT_KEYS": False,
     }

@@ -1,8 +1,10 @@
 """Signals the core sends where something it stores must cause more work elsewhere (a mail).
 
 Each is sent inside the transaction that stores its cause, before the commit, with
-``session`` (that transaction's) and the row's id: a receiver adds its own rows (an outbox
-mail) to the same transaction, so they commit or roll back with their cause. The core knows no
+``session`` (that transaction's) and ``row``, the cause (its ``id``, ``campaign_id``, ``email``,
+``email_canonical`` and ``lang`` at least: a receiver need not read it again): a receiver adds
+its own rows (an outbox mail) to the same transaction, so they commit or roll back with their
+cause. The core knows no
 receiver; a subpackage connects in its ``init_app`` (``mail.init_app`` connects the mail
 subpackage). Senders pass ``current_app._get_current_object()`` as the sender, so a receiver
 can connect for one app only.
@@ -11,12 +13,11 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# A new subscription row, not yet confirmed: ``subscription_id``.
+# A new subscription, not yet confirmed.
 subscription_created = _signals.signal("subscription-created")
-# A subscription just confirmed by its mailbox's owner: ``subscription_id``.
+# A subscription just confirmed by its mailbox's owner.
 subscription_confirmed = _signals.signal("subscription-confirmed")
-# A pending signature stored, or one signed again while pending (``again``): ``signature_id``,
-# ``again``.
+# A pending signature stored, or signed again while pending (``again`` true).
 signature_pending = _signals.signal("signature-pending")
-# A new coordinator offer waiting for its mailbox's confirmation: ``coordinator_id``.
+# A new coordinator offer waiting for its mailbox's confirmation.
 coordinator_pending = _signals.signal("coordinator-pending")

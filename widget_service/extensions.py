@@ -43,7 +43,7 @@ def prepared(name, build):
 
 def insert_unless_present(model, values):
     """Insert a ``model`` row unless its mailbox has one in the campaign already (suspect rows
-    aside); True when it was inserted.
+    aside); the new row's id when it was inserted, else None.
 
     ``ON CONFLICT DO NOTHING`` against the partial unique index on ``(campaign_id,
     email_canonical)`` rather than catching the error: the database is still the backstop for
@@ -61,7 +61,7 @@ def insert_unless_present(model, values):
             .returning(table.c.id)
         )
 
-    return db.session.execute(prepared(f"insert-unless-present:{model.__tablename__}", build), values).first() is not None
+    return db.session.execute(prepared(f"insert-unless-present:{model.__tablename__}", build), values).scalar()
 
 
 def drop_connections_closed_while_idle(engine):

@@ -12,7 +12,7 @@ import re
 
 # Paths whose next segment is a secret. A new route that carries one in its path belongs here,
 # and in the log map of deploy/nginx/msp-widgets.conf.
-SECRET_PATHS = ("unsubscribe", "confirm", "stats")  # stats: /partners/stats/<token>
+SECRET_PATHS = ("unsubscribe", "confirm", "not-me", "stats")  # stats: /partners/stats/<token>
 
 _SLASH = r"(?:/|%2f)"
 

@@ -14,6 +14,8 @@ unconfirmed address may get is one asking to confirm, with ``confirm_url`` (the 
 whose page confirms with a button. ``flask subscribers export`` lists confirmed subscriptions
 unless asked for the unconfirmed ones.
 """
+from types import SimpleNamespace
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -71,21 +73,33 @@ def subscribe(campaign, form, meta):
         raise
 
 
-def record_subscription(campaign_id, email, email_canonical, name, lang, source):
+def record_subscription(campaign_id, email, email_canonical, name, lang, source, confirmed=False):
     """Subscribe a mailbox in the current transaction (the caller commits).
 
     One statement, so two forms from one mailbox at once cannot make two rows; a mailbox that
     has a row already (subscribed or unsubscribed) keeps it exactly as it is (see the module's
-    docstring). The caller's answer is the same either way.
+    docstring). The caller's answer is the same either way. ``confirmed``: the mailbox's owner
+    has just proven it (a signature confirmed from its mail), so the subscription starts
+    confirmed, and an unconfirmed one of theirs is confirmed (never an unsubscribed one).
     """
     now = utcnow()
     statement = insert(Subscription).values(
         campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
-        source=source, created_at=now, subscribed_at=now, unsubscribed_at=None,
+        source=source, created_at=now, subscribed_at=now, unsubscribed_at=None, confirmed_at=now if confirmed else None,
     ).on_conflict_do_nothing(index_elements=[Subscription.campaign_id, Subscription.email_canonical])
     new_id = db.session.execute(statement.returning(Subscription.id)).scalar()
-    if new_id is not None:  # the mail asking to confirm, in this transaction (see events.py)
-        events.subscription_created.send(current_app._get_current_object(), session=db.session, subscription_id=new_id)
+    app = current_app._get_current_object()
+    if confirmed and new_id is None:
+        new_id = db.session.execute(
+            update(Subscription).where(
+                Subscription.campaign_id == campaign_id, Subscription.email_canonical == email_canonical,
+                Subscription.confirmed_at.is_(None), Subscription.unsubscribed_at.is_(None),
+            ).values(confirmed_at=now).returning(Subscription.id)
+        ).scalar()
+    if new_id is not None:  # its mail, in this transaction (see events.py)
+        signal = events.subscription_confirmed if confirmed else events.subscription_created
+        row = SimpleNamespace(id=new_id, campaign_id=campaign_id, email=email, email_canonical=email_canonical, lang=lang)
+        signal.send(app, session=db.session, row=row)
 
 
 # --- unsubscribing --------------------------------------------------------------------------
@@ -123,7 +137,7 @@ def _change(subscription, unless_done, signal=None, **values):
     ``signal`` is sent in the transaction when this call made the change (see events.py)."""
     result = db.session.execute(update(Subscription).where(Subscription.id == subscription.id, unless_done).values(**values))
     if signal is not None and result.rowcount == 1:
-        signal.send(current_app._get_current_object(), session=db.session, subscription_id=subscription.id)
+        signal.send(current_app._get_current_object(), session=db.session, row=subscription)
     db.session.commit()
     db.session.refresh(subscription)
 

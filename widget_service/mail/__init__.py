@@ -4,14 +4,10 @@ The core never imports this package. Where the core stores something that must c
 it sends a signal (``widget_service.events``) inside that transaction; ``init_app`` connects the
 receivers here, which add an outbox row to the same transaction.
 """
-from flask import Blueprint
-
 from .. import events
 from ..config import ConfigError
 from . import models  # noqa: F401  (the outbox table, for create_all and migrations)
-from . import cli, subscriptions, transport
-
-bp = Blueprint("mail", __name__, template_folder="templates")
+from . import cli, signatures, subscriptions, transport, views
 
 
 def init_app(app):
@@ -20,7 +16,8 @@ def init_app(app):
         raise ConfigError("WIDGET_MAIL_FROM must be set (such as Minority Support Pakistan <campaigns@example.org>)")
     if bool(app.config["DKIM_KEY_FILE"]) != bool(app.config["DKIM_SELECTOR"]):
         raise ConfigError("WIDGET_DKIM_KEY_FILE and WIDGET_DKIM_SELECTOR go together")
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.mail_cli)
     events.subscription_created.connect(subscriptions.on_created, sender=app, weak=False)
     events.subscription_confirmed.connect(subscriptions.on_confirmed, sender=app, weak=False)
+    events.signature_pending.connect(signatures.on_pending, sender=app, weak=False)

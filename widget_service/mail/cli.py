@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import utcnow
-from . import transport, worker
+from . import signatures, transport, worker
 from .models import OutboxMail
 
 mail_cli = AppGroup("mail", help="Deliver the outbox's mails and see how it stands.")
@@ -43,3 +43,10 @@ def status_command():
     ).all()
     for row in failures:
         click.echo(f"  #{row.id} {row.kind} {row.state} after {row.attempts} tries: {row.last_error}")
+
+
+@mail_cli.command("expire")
+def expire_command():
+    """Delete what waited for a confirmation longer than WIDGET_PENDING_EXPIRY_DAYS (run it daily from cron)."""
+    days = current_app.config["PENDING_EXPIRY_DAYS"]
+    click.echo(f"pending signatures deleted: {signatures.expire(days)}")

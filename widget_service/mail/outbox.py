@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 
 from ..models import utcnow
 from ..ratelimits import keyed_hash
@@ -34,26 +34,28 @@ def links_base():
     return "http://127.0.0.1:5000"
 
 
-def sent_today(session, to_hash, now=None):
-    """Mails queued for an address (by its hash) in the last 24 hours."""
-    since = (now or utcnow()) - DAY
-    return session.scalar(
-        select(func.count()).select_from(OutboxMail).where(OutboxMail.to_hash == to_hash, OutboxMail.created_at > since)
-    )
+def enqueue(session, kind, row):
+    """Queue a mail of ``kind`` about ``row`` (its ``id``, ``campaign_id``, ``email``,
+    ``email_canonical``, ``lang``) to its address, in ``session``'s transaction; False when the
+    address has had its day's mails.
 
-
-def enqueue(session, kind, to_email, email_canonical, lang, campaign_id=None, ref_id=None):
-    """Queue a mail in ``session``'s transaction; None when the address has had its day's mails."""
-    to_hash = address_hash(email_canonical)
-    if sent_today(session, to_hash) >= current_app.config["MAIL_DAILY_LIMIT"]:
-        log.info("a %s mail was not queued: its address has had its mails for today", kind)
-        return None
-    mail = OutboxMail(
-        kind=kind, campaign_id=campaign_id, ref_id=ref_id, to_email=to_email, to_hash=to_hash, lang=lang,
-        base_url=links_base(), state=OutboxMail.QUEUED, attempts=0, next_attempt_at=utcnow(), created_at=utcnow(),
-    )
-    session.add(mail)
-    return mail
+    One statement, the limit's count inside it (``INSERT ... SELECT ... WHERE``): a form that
+    causes a mail costs its transaction one more round trip, not two.
+    """
+    now = utcnow()
+    to_hash = address_hash(row.email_canonical)
+    values = {
+        "kind": kind, "campaign_id": row.campaign_id, "ref_id": row.id, "to_email": row.email, "to_hash": to_hash,
+        "lang": row.lang, "base_url": links_base(), "state": OutboxMail.QUEUED, "attempts": 0,
+        "next_attempt_at": now, "created_at": now,
+    }
+    today = select(func.count()).select_from(OutboxMail).where(OutboxMail.to_hash == to_hash, OutboxMail.created_at > now - DAY)
+    source = select(*(literal(value, OutboxMail.__table__.c[name].type) for name, value in values.items()))
+    statement = insert(OutboxMail).from_select(list(values), source.where(today.scalar_subquery() < current_app.config["MAIL_DAILY_LIMIT"]))
+    if session.execute(statement).rowcount == 1:
+        return True
+    log.info("a %s mail was not queued: its address has had its mails for today", kind)
+    return False
 
 
 def last_queued(session, kind, ref_id):

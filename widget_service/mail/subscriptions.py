@@ -15,16 +15,12 @@ CONFIRM = "subscription_confirm"
 WELCOME = "subscription_welcome"
 
 
-def on_created(app, session, subscription_id):
-    subscription = session.get(Subscription, subscription_id)
-    enqueue(session, CONFIRM, subscription.email, subscription.email_canonical, subscription.lang,
-            subscription.campaign_id, subscription.id)
+def on_created(app, session, row):
+    enqueue(session, CONFIRM, row)
 
 
-def on_confirmed(app, session, subscription_id):
-    subscription = session.get(Subscription, subscription_id)
-    enqueue(session, WELCOME, subscription.email, subscription.email_canonical, subscription.lang,
-            subscription.campaign_id, subscription.id)
+def on_confirmed(app, session, row):
+    enqueue(session, WELCOME, row)
 
 
 def unsubscribe_headers(subscription, base_url):
