@@ -135,7 +135,8 @@ def test_the_panel_links_to_the_other_widgets_in_the_same_frame_keeping_lang_ori
         anchor = links.by_text(text)
         parts = urlsplit(anchor["href"])
         assert parts.path == f"/widgets/{campaign}/{kind}" and not parts.netloc
-        assert parse_qs(parts.query) == {"lang": ["ur"], "origin": [ORIGIN], "ref": ["ally"]}
+        assert parse_qs(parts.query) == {"lang": ["ur"], "origin": [ORIGIN], "ref": ["ally"], "back": ["actions"]}
+        assert parts.fragment == "title", "it opens at its heading"
         assert "target" not in anchor, "the next widget opens in the same frame"
 
 
@@ -200,7 +201,7 @@ def test_without_javascript_the_thank_you_page_is_the_take_action_step(app, widg
     url, text = shared_url("whatsapp", whatsapp["href"])
     assert parse_qs(urlsplit(url).query) == {"lang": ["ur"], "ref": ["ally~whatsapp"]}
     notify = urlsplit(links.by_text("مزید اقدامات کی اطلاع پائیں")["href"])
-    assert parse_qs(notify.query) == {"lang": ["ur"], "origin": [ORIGIN], "ref": ["ally"]}
+    assert parse_qs(notify.query) == {"lang": ["ur"], "origin": [ORIGIN], "ref": ["ally"], "back": ["actions"]}
 
 
 def test_a_signature_from_a_share_is_credited_to_the_partner_and_channel(app, widget, campaign):
@@ -248,7 +249,7 @@ def test_every_link_in_the_panel_leads_to_a_working_page(make_app, stripe_api, t
     # and partner: the forms there carry the origin and ref on.
     for kind in ("coordinator", "notify", "donate"):
         [anchor] = [a for a in links.anchors if urlsplit(a["href"]).path == f"/widgets/{campaign}/{kind}"]
-        assert parse_qs(urlsplit(anchor["href"]).query) == {"lang": [lang], "origin": [ORIGIN], "ref": ["ally"]}
+        assert parse_qs(urlsplit(anchor["href"]).query) == {"lang": [lang], "origin": [ORIGIN], "ref": ["ally"], "back": ["actions"]}
         response = client.get(anchor["href"])
         page = response.data.decode()
         assert response.status_code == 200, (kind, response.status_code)

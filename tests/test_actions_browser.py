@@ -76,7 +76,7 @@ def test_after_signing_the_supporter_takes_action_and_copies_the_link(new_contex
     expect(frame.locator("#actions-title")).to_be_visible()
     check_share_links(frame, live_service.url, lang, PARTNER)
     notify = urlsplit(frame.locator(".more a[href*='/notify']").get_attribute("href"))
-    assert parse_qs(notify.query) == {"lang": [lang], "origin": [host_site.origin], "ref": [PARTNER]}
+    assert parse_qs(notify.query) == {"lang": [lang], "origin": [host_site.origin], "ref": [PARTNER], "back": ["actions"]}
 
     # Copy the link: the button appears with JavaScript, and puts the link on the clipboard.
     copy = frame.locator("button[data-copy]")
@@ -132,7 +132,7 @@ def test_the_standalone_actions_widget_on_an_allied_page(new_context, host_site,
     assert kinds == ["coordinator", "notify", "donate"]
     for href, target in hrefs:
         assert target == ""  # in the same frame
-        assert parse_qs(urlsplit(href).query) == {"lang": [lang], "origin": [host_site.origin], "ref": [PARTNER]}
+        assert parse_qs(urlsplit(href).query) == {"lang": [lang], "origin": [host_site.origin], "ref": [PARTNER], "back": ["actions"]}
     height = widget.wait_until_fitted()
     assert 250 < height < 900, height
     assert frame.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")

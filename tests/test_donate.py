@@ -256,7 +256,11 @@ def test_amounts_outside_the_bounds_and_bad_fields_get_422_and_reach_no_stripe(d
     assert response.status_code == 422
     html = response.data.decode()
     assert re.search(rf'id="e-{field}">[^<]*{re.escape(message)}', html), html
-    assert re.search(r'id="alert" role="alert"[^>]*>Please correct the fields marked below.</p>', html)
+    # The message links to the wrong field (none for the currency, which has no field of its own).
+    alert = re.search(r'id="alert" role="alert"[^>]*>Please correct the fields marked below(?:, starting with <a href="#([^"]+)">[^<]+</a>)?\.</p>', html)
+    assert alert and (alert.group(1) is None) == (field == "currency"), html
+    if alert.group(1):
+        assert f'id="{alert.group(1)}"' in html and alert.group(1).startswith({"amount": "a-", "custom_amount": "f-custom_amount", "interval": "i-"}[field])
     if field == "custom_amount":
         assert 'aria-invalid="true" aria-describedby="e-custom_amount"' in html
     form_tag = re.search(r'<form id="donate"[^>]*>', html).group(0)
@@ -269,7 +273,7 @@ def test_errors_are_in_the_donors_language(donor):
     assert response.status_code == 422
     html = response.data.decode()
     assert 'lang="ur" dir="rtl"' in html
-    assert re.search(r'id="alert" role="alert"[^>]*>براہِ کرم نیچے نشان زدہ خانوں کو درست کریں۔</p>', html)
+    assert re.search(r'id="alert" role="alert"[^>]*>براہِ کرم نیچے نشان زدہ خانوں کو درست کریں، <a href="#f-custom_amount">دیگر رقم</a> سے شروع کریں۔</p>', html)
     assert re.search(r'id="e-custom_amount">[^<a-zA-Z]*[\u0600-\u06ff][^<a-zA-Z]*</', html), "the field's own message, in Urdu"
 
 

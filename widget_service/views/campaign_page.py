@@ -54,6 +54,7 @@ def show(slug):
         lang=lang,
         ref=ref,
         host_origin=None,
+        panel="page",
         count=current_count(campaign.id),
         offered=attachments.available(campaign),
         canonical=campaign_url(slug, lang),
