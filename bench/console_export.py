@@ -14,6 +14,10 @@
    signatures in the database. The export must leave the worker's memory less than 50 MB
    above where it started.
 
+``--moderation`` times, in-process on the same seed instead, what the moderation page reads for a
+day and for 30 days (a selection's states, what could be restored, the wave) and holding back
+and restoring a day's signatures, then checks that ``reconcile`` finds no drift.
+
 Needs PostgreSQL and Redis (``WIDGET_TEST_POSTGRES_URL``, ``WIDGET_TEST_REDIS_URL``). Loopback
 only; everything it started stops, the schema and the Redis keys are removed.
 """
@@ -87,12 +91,45 @@ def download(console, form):
     return size, lines, time.monotonic() - started
 
 
+def timed(label, work):
+    started = time.perf_counter()
+    result = work()
+    print(f"{label}: {(time.perf_counter() - started) * 1000:,.0f} ms")
+    return result
+
+
+def moderation_timings(seeded):
+    from widget_service.console import moderation_domain as moderation
+    from widget_service.counting import reconcile
+
+    with seeded.app.test_request_context():
+        pakistan_now = seeded.now + timedelta(hours=5)
+        for days in (1, 30):
+            since = (pakistan_now - timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
+            selection, errors = moderation.parse_selection(seeded.campaign_id, {"since": since})
+            timed(f"{days} day(s): the selection's states", lambda: moderation.states_in(selection))
+            timed(f"{days} day(s): what could be restored", lambda: moderation.restorable_count(selection))
+            timed(f"{days} day(s): the wave", lambda: moderation.wave(selection))
+        since = (pakistan_now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+        day, _ = moderation.parse_selection(seeded.campaign_id, {"since": since})
+        counted = moderation.states_in(day)["counted"]
+        held = timed(f"hold back the last day's {counted:,} counted signatures", lambda: moderation.hold_back(day, counted))
+        restored = timed("restore them", lambda: moderation.restore(day, held))
+        before, after = timed("flask counts reconcile", lambda: reconcile(seeded.campaign_id))
+        print(f"held back {held:,}, restored {restored:,}; reconcile: {before:,} -> {after:,}"
+              + (" (no drift)" if before == after else " DRIFT"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--signatures", type=int, default=1_000_000)
     parser.add_argument("--kind", default="signatures", choices=("signatures", "coordinators", "subscribers", "donations"))
+    parser.add_argument("--moderation", action="store_true", help="time the moderation page's reads and actions instead")
     args = parser.parse_args()
     with seeded_schema(args.signatures) as seeded:
+        if args.moderation:
+            moderation_timings(seeded)
+            return
         prefix = f"{seeded.schema}:"
         env = {
             # The seeding app's key: staff TOTP secrets are stored encrypted under it.

@@ -44,7 +44,7 @@ from .stats import DAY_OFFSET as LOCAL_OFFSET
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_WINDOW = timedelta(hours=24)
 # Up to this long a wave is drawn minute by minute, beyond it hour by hour.
-MINUTE_CHART_WINDOW = timedelta(hours=24)
+MINUTE_CHART_WINDOW = timedelta(hours=25)  # a day, however its ends were typed
 TOP = 10
 RETRIES = 3
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
