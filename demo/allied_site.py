@@ -10,9 +10,11 @@ Standard library only; the tests run ``make_server`` in a thread on a free port.
 import argparse
 import html
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlencode
 
 PARTNER = "demo-ally"
+ICON = (Path(__file__).with_name("favicon.ico")).read_bytes()  # the ally's own, not MSP's
 
 TEXTS = {
     "en": {
@@ -26,7 +28,7 @@ TEXTS = {
         ),
         "noscript_title": "The same petition, embedded without JavaScript",
         "noscript_intro": "Sites that do not allow third-party scripts can paste this plain iframe instead:",
-        "other": ("/ur", "ur", "اردو"),
+        "other": ("ur", "اردو"),
         "footer": "Quetta Solidarity Network is an independent ally of Minority Support Pakistan.",
     },
     "ur": {
@@ -40,7 +42,7 @@ TEXTS = {
         ),
         "noscript_title": "یہی درخواست، جاوا اسکرپٹ کے بغیر",
         "noscript_intro": "جو ویب سائٹس بیرونی اسکرپٹ کی اجازت نہیں دیتیں، وہ یہ سادہ iframe لگا سکتی ہیں:",
-        "other": ("/", "en", "English"),
+        "other": ("en", "English"),
         "footer": "کوئٹہ یکجہتی نیٹ ورک مائنارٹی سپورٹ پاکستان کا ایک آزاد حلیف ہے۔",
     },
 }
@@ -70,13 +72,22 @@ def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget
     )
 
 
+# The documented no-script heights (README): the form with its error messages fits on a phone,
+# and wider screens, where the form's lines are longer and fewer, get less. Old browsers that
+# know no clamp() use the height attribute.
+NOSCRIPT_HEIGHTS = {
+    "en": "clamp(940px, calc(1444px - 80vw), 1250px)",
+    "ur": "clamp(1180px, calc(1980px - 120vw), 1650px)",
+}
+
+
 def iframe_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER):
-    """The no-script form: a plain iframe with a fixed, generous height."""
+    """The no-script form: a plain iframe whose height follows the screen's width."""
     query = urlencode({"lang": lang, "ref": partner})
     src = f"{service_url}/widgets/{campaign}/petition?{query}"
     return (
         f'<iframe src="{html.escape(src)}" title="Minority Support Pakistan: petition" loading="lazy" '
-        f'width="100%" height="1350" style="border:0"></iframe>'
+        f'width="100%" height="1350" style="border:0;height:{NOSCRIPT_HEIGHTS[lang]}"></iframe>'
     )
 
 
@@ -109,7 +120,6 @@ def layout(lang, title, intro, body, header_extra=""):
 def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
     """The ally's page in ``lang`` ("en" or "ur") with the widget embedded twice: script and iframe."""
     t = TEXTS[lang]
-    href, other_lang, other_label = t["other"]
     plain = iframe_snippet(service_url, lang, campaign)
     body = f"""{snippet(service_url, lang, campaign)}
 <section id="noscript">
@@ -119,8 +129,7 @@ def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
 {plain}
 </section>
 {extra_html}"""
-    switch = f' <a href="{href}" lang="{other_lang}" hreflang="{other_lang}">{other_label}</a>'
-    return layout(lang, t["title"], t["intro"], body, switch)
+    return layout(lang, t["title"], t["intro"], body, language_switch(lang, "/"))
 
 
 WIDGET_PAGE_TEXTS = {
@@ -136,21 +145,34 @@ WIDGET_PAGE_TEXTS = {
 PAGE_WIDGETS = {"donate": ("donate",), "act": ("actions", "coordinator", "notify")}
 
 
+def language_switch(lang, path):
+    """The header's link to the same page (``path``, the English one) in the other language."""
+    other_lang, other_label = TEXTS[lang]["other"]
+    href = path if other_lang == "en" else "/ur" + path.rstrip("/")
+    return f' <a href="{href}" lang="{other_lang}" hreflang="{other_lang}">{other_label}</a>'
+
+
 def widget_page(service_url, lang, name, campaign="hazara-quetta"):
     """One of the ally's other pages (``name``: "donate" or "act") in ``lang``, embedding its widgets."""
     d = WIDGET_PAGE_TEXTS[name][lang]
     snippets = "\n".join(snippet(service_url, lang, campaign, widget=widget) for widget in PAGE_WIDGETS[name])
-    return layout(lang, d["title"], d["intro"], snippets)
+    return layout(lang, d["title"], d["intro"], snippets, language_switch(lang, f"/{name}"))
 
 
 class Handler(BaseHTTPRequestHandler):
     """Serves the pages in ``server.routes`` by path; anything else is a 404."""
 
     def do_GET(self):
-        body = self.server.routes.get(self.path.split("?", 1)[0])
+        path = self.path.split("?", 1)[0]
+        if path == "/favicon.ico":
+            return self.send(200, "image/vnd.microsoft.icon", ICON)
+        body = self.server.routes.get(path)
         data = (body if body is not None else "<!doctype html><title>Not found</title>").encode()
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send(200 if body is not None else 404, "text/html; charset=utf-8", data)
+
+    def send(self, status, content_type, data):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -125,6 +125,7 @@ def to_major(amount, currency):
 # Right-to-left page languages: in their sentences an amount such as "$25" is isolated as a
 # left-to-right run (U+2066 ... U+2069), or the bidi algorithm shows it as "25$".
 _RTL = {"ur"}
+_LETTERS_BY_DIGITS = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def format_money(amount, currency, lang):
@@ -135,6 +136,9 @@ def format_money(amount, currency, lang):
         text = babel_format_currency(value, currency, format=re.sub(r"\.0+", "", pattern), locale=lang, currency_digits=False)
     else:
         text = babel_format_currency(value, currency, locale=lang)
+    # CLDR keeps a currency symbol made of letters (PKR, Rs) apart from the digits with a
+    # no-break space ("PKR 5,000"); Babel does not apply that rule.
+    text = _LETTERS_BY_DIGITS.sub("\u00a0", text)
     return f"\u2066{text}\u2069" if lang in _RTL else text
 
 

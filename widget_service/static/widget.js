@@ -147,7 +147,8 @@
     form.hidden = true;
     thanks.hidden = false;
     thanks.focus();
-    if (!countUrl) return;
+    // No count to update where the page around the widget shows it (the campaign page).
+    if (!countUrl || !document.querySelector('[data-count]')) return;
     // Show the server's count, not one we made up.
     fetch(countUrl, { cache: 'no-store' })
       .then(function (r) { return r.json(); })

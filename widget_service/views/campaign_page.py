@@ -11,7 +11,7 @@ from ..errors import render_error
 from ..models import CampaignFile
 from ..ratelimits import rate_limited
 from ..sharing import campaign_url, public_base
-from ..validation import clean_ref
+from ..validation import LANGUAGES, clean_origin, clean_ref
 
 bp = Blueprint("campaign_page", __name__, url_prefix="/c")
 
@@ -29,15 +29,31 @@ IMAGE_CACHE = "public, max-age=86400"
 DOWNLOADS_LIMITED = _l("Too many downloads from your network just now. Please try again in a minute.")
 
 
-def share_image(campaign, files):
-    """``(extension, content_type, etag, (width, height))`` of the campaign's share image among
-    ``files``: attached, else generated. The size is None when ``files`` does not know it."""
+def share_image(campaign, files, lang="en"):
+    """``(extension, content_type, etag, (width, height), card language)`` of the campaign's
+    share image among ``files``: attached (one for every language), else a card generated in
+    the page's language where it can be drawn. The size is None when ``files`` does not know it."""
     stored = files.get(CampaignFile.IMAGE)
     if stored is not None:
         extension = "jpg" if stored.content_type == attachments.JPEG else "png"
         size = (stored.width, stored.height) if stored.width else None
-        return extension, stored.content_type, stored.sha256[:32], size
-    return "png", attachments.PNG, cards.card_etag(cards.card_title(campaign)), (cards.WIDTH, cards.HEIGHT)
+        return extension, stored.content_type, stored.sha256[:32], size, None
+    drawn_in = cards.card_language(lang)
+    etag = cards.card_etag(cards.card_title(campaign, drawn_in), drawn_in)
+    return "png", attachments.PNG, etag, (cards.WIDTH, cards.HEIGHT), drawn_in
+
+
+def own_origin():
+    """The origin this page is served on, as a browser on it sees it."""
+    return clean_origin(public_base())
+
+
+@bp.app_template_global("framed_by_own_page")
+def framed_by_own_page(host_origin):
+    """Whether a widget is framed by one of the service's own pages (the campaign page), which
+    show the campaign's title, summary and count themselves: the widget then shows only its
+    form. The loader passes the framing page's origin; an ally's page never has ours."""
+    return bool(host_origin) and host_origin in {own_origin(), clean_origin(request.host_url.rstrip("/"))}
 
 
 @bp.get("/<slug>")
@@ -45,8 +61,13 @@ def show(slug):
     campaign = find_campaign(slug)
     lang = str(get_locale())
     ref = clean_ref(request.args.get("ref"))[0]
-    extension, image_type, image_etag, image_size = share_image(campaign, attachments.offered_files(campaign.id))
-    image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12])
+    extension, image_type, image_etag, image_size, card_lang = share_image(
+        campaign, attachments.offered_files(campaign.id), lang
+    )
+    # The card's language is in its address (not taken from the reader's Accept-Language), so
+    # an address always names the same image and caches need no Vary.
+    card_query = {"lang": card_lang} if card_lang and card_lang != "en" else {}
+    image_url = public_base() + url_for(".card", slug=slug, extension=extension, v=image_etag[:12], **card_query)
     html = render_template(
         "campaign.html",
         campaign=campaign,
@@ -54,6 +75,7 @@ def show(slug):
         lang=lang,
         ref=ref,
         host_origin=None,
+        own_origin=own_origin(),
         panel="page",
         count=current_count(campaign.id),
         offered=attachments.available(campaign),
@@ -72,10 +94,11 @@ def show(slug):
 
 @bp.get("/<slug>/card.<extension>")
 def card(slug, extension):
-    """The share image: what MSP attached, else a card drawn from the English title."""
+    """The share image: what MSP attached, else a card drawn from the title in ``?lang``."""
     campaign = find_campaign(slug)
     files = attachments.stored_files(campaign.id)
-    _, content_type, etag, _ = share_image(campaign, files)
+    lang = request.args.get("lang")
+    _, content_type, etag, _, card_lang = share_image(campaign, files, lang if lang in LANGUAGES else "en")
     if IMAGE_EXTENSIONS.get(extension) != content_type:
         abort(404)
     if etag in request.if_none_match:  # answered before reading any bytes
@@ -86,7 +109,7 @@ def card(slug, extension):
             abort(404)
         data = stored.data
     else:
-        data = cards.card_png(cards.card_title(campaign))
+        data = cards.card_png(cards.card_title(campaign, card_lang), card_lang)
     response = Response(data, mimetype=content_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMAGE_CACHE
