@@ -1,13 +1,24 @@
-"""Supporters offering to coordinate a campaign in their region."""
+"""Supporters offering to coordinate a campaign in their region.
+
+Where a campaign confirms by mail (``signing.confirmation_required``), a new offer waits as
+``pending``, unseen by MSP, and the mailbox's owner is mailed a link to confirm it
+(``events.coordinator_pending``). Pending offers are left out of the one-offer-per-mailbox
+rule, so an offer somebody else made with a person's address can never shadow theirs; the
+mailbox's owner decides which offer stands by confirming it (the mail subpackage).
+"""
 import logging
+from types import SimpleNamespace
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
 
-from . import protection
+from . import events, protection
 from .errors import CampaignClosed, ValidationFailed
-from .extensions import db, insert_unless_present
+from .extensions import db, insert
 from .models import Coordinator
 from .ratelimits import keyed_hash
+from .signing import confirmation_required
 from .supporter_validation import clean_coordinator
 from .validation import clean_origin
 
@@ -36,15 +47,24 @@ def enlist_coordinator(campaign, form, meta):
     )
     if check.verdict == protection.DROP:
         return
+    state = Coordinator.SUSPECT if check.verdict == protection.SUSPECT else Coordinator.RECEIVED
+    if state == Coordinator.RECEIVED and confirmation_required(campaign):
+        state = Coordinator.PENDING
     values = dict(
         clean,
         campaign_id=campaign.id,
-        state=Coordinator.SUSPECT if check.verdict == protection.SUSPECT else Coordinator.RECEIVED,
+        state=state,
         ip_hash=keyed_hash("ip-hash", meta.get("ip")),
         source_origin=clean_origin(meta.get("origin")),
     )
     try:
-        _insert_unless_offered(values)
+        if state == Coordinator.RECEIVED:
+            _insert_unless_offered(values)
+        else:  # pending and suspect offers are outside the unique index: they always insert
+            new_id = db.session.execute(insert(Coordinator).values(values).returning(Coordinator.id)).scalar()
+            if state == Coordinator.PENDING:
+                row = SimpleNamespace(id=new_id, **{name: values[name] for name in ("campaign_id", "email", "email_canonical", "lang")})
+                events.coordinator_pending.send(current_app._get_current_object(), session=db.session, row=row)
         db.session.commit()
     except Exception as error:
         check.failed(error)
@@ -52,8 +72,12 @@ def enlist_coordinator(campaign, form, meta):
 
 
 def _insert_unless_offered(values):
-    """Insert an offer; False when this mailbox has offered for this campaign already."""
-    inserted = insert_unless_present(Coordinator, values)
+    """Insert a received offer; False when this mailbox has one for this campaign already."""
+    table = Coordinator.__table__
+    statement = insert(table).values(values).on_conflict_do_nothing(
+        index_elements=[table.c.campaign_id, table.c.email_canonical], index_where=text("state = 'received'"),
+    ).returning(table.c.id)
+    inserted = db.session.execute(statement).first() is not None
     if not inserted:
         log.info("second coordinator offer from one mailbox ignored")
     return inserted

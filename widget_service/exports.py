@@ -84,7 +84,7 @@ COORDINATOR_COLUMNS = (
 
 def export_coordinators(campaign_id, where=()):
     """Every offer to coordinate a campaign (meeting the conditions ``where``), with the region's
-    English name beside its code."""
+    English name beside its code; not those waiting for their mailbox's confirmation."""
     from flask_babel import force_locale
 
     from .supporter_validation import PAKISTAN_REGIONS
@@ -92,7 +92,8 @@ def export_coordinators(campaign_id, where=()):
     with force_locale("en"):  # MSP's staff read the export in English
         names = {code: str(name) for code, name in PAKISTAN_REGIONS.items()}
     query = (
-        select(Coordinator).where(Coordinator.campaign_id == campaign_id, *where).order_by(Coordinator.id)
+        select(Coordinator).where(Coordinator.campaign_id == campaign_id, Coordinator.state != Coordinator.PENDING, *where)
+        .order_by(Coordinator.id)
         .execution_options(yield_per=1000)
     )
     rows = (

@@ -160,8 +160,9 @@ class Coordinator(db.Model):
     """A supporter offering to coordinate the campaign in a region (personal data: MSP only)."""
 
     RECEIVED = "received"
+    PENDING = "pending"  # waiting for its mailbox's confirmation; MSP does not see it yet
     SUSPECT = "suspect"  # caught by a bot trap; kept for review
-    STATES = (RECEIVED, SUSPECT)
+    STATES = (RECEIVED, PENDING, SUSPECT)
 
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
@@ -181,16 +182,17 @@ class Coordinator(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
-        # One offer per mailbox and campaign, suspect rows aside (as for signatures).
+        # One received offer per mailbox and campaign. Pending ones are left out: anybody can type
+        # anybody's address, so an unconfirmed offer must never block or shadow a genuine one.
         Index(
             "uq_coordinator_campaign_email",
             "campaign_id",
             "email_canonical",
             unique=True,
-            sqlite_where=text("state <> 'suspect'"),
-            postgresql_where=text("state <> 'suspect'"),
+            sqlite_where=text("state = 'received'"),
+            postgresql_where=text("state = 'received'"),
         ),
-        CheckConstraint("state IN ('received', 'suspect')", name="state"),
+        CheckConstraint("state IN ('received', 'pending', 'suspect')", name="state"),
     )
 
 

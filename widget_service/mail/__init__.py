@@ -7,7 +7,7 @@ receivers here, which add an outbox row to the same transaction.
 from .. import events
 from ..config import ConfigError
 from . import models  # noqa: F401  (the outbox table, for create_all and migrations)
-from . import cli, signatures, subscriptions, transport, views
+from . import cli, coordinators, signatures, subscriptions, transport, views
 
 
 def init_app(app):
@@ -21,3 +21,4 @@ def init_app(app):
     events.subscription_created.connect(subscriptions.on_created, sender=app, weak=False)
     events.subscription_confirmed.connect(subscriptions.on_confirmed, sender=app, weak=False)
     events.signature_pending.connect(signatures.on_pending, sender=app, weak=False)
+    events.coordinator_pending.connect(coordinators.on_pending, sender=app, weak=False)

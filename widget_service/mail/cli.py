@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import utcnow
-from . import signatures, transport, worker
+from . import coordinators, signatures, transport, worker
 from .models import OutboxMail
 
 mail_cli = AppGroup("mail", help="Deliver the outbox's mails and see how it stands.")
@@ -50,3 +50,4 @@ def expire_command():
     """Delete what waited for a confirmation longer than WIDGET_PENDING_EXPIRY_DAYS (run it daily from cron)."""
     days = current_app.config["PENDING_EXPIRY_DAYS"]
     click.echo(f"pending signatures deleted: {signatures.expire(days)}")
+    click.echo(f"pending offers to coordinate deleted: {coordinators.expire(days)}")
