@@ -48,6 +48,7 @@ def setup_start():
         if staff is None:
             return _link_invalid()
         session.clear()
+        session.rotate()  # a new id: one planted in this browser before the link must not inherit it
         session["setup_staff"] = staff.id
         session["setup_token_hash"] = staff.setup_token_hash
         return redirect_to("console.setup_password")
