@@ -49,8 +49,10 @@ run: seed
 	@echo "Demo allied site:  http://localhost:$(DEMO_PORT)/  (Urdu: http://localhost:$(DEMO_PORT)/ur)"
 	@echo "Donate widget:     http://localhost:$(DEMO_PORT)/donate  (Urdu: http://localhost:$(DEMO_PORT)/ur/donate)"
 	@echo "Take action:       http://localhost:$(DEMO_PORT)/act  (Urdu: http://localhost:$(DEMO_PORT)/ur/act)"
-	@echo "Stop both with Ctrl-C."
+	@echo "Mail:              written to instance/mail/*.eml by a mail worker (set WIDGET_SMTP_URL to send it)"
+	@echo "Stop them all with Ctrl-C."
 	@$(BIN)/python demo/allied_site.py --port $(DEMO_PORT) --service http://127.0.0.1:$(PORT) & demo=$$!; \
+	WIDGET_SMTP_URL=$${WIDGET_SMTP_URL:-file:instance/mail} $(BIN)/flask mail work & demo="$$demo $$!"; \
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app & service=$$!; \
 	trap 'stopped=1; kill -TERM $$demo 2>/dev/null' INT; \
 	trap 'stopped=1; kill -TERM $$service $$demo 2>/dev/null' TERM; \
