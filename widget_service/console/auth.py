@@ -108,8 +108,12 @@ def new_recovery_codes():
     """Fresh recovery codes (the old ones stop working), against a code from the app: a session
     alone, borrowed for a moment, must not buy a lasting way in."""
     staff = current_staff()
+    if not limits.code_check_allowed(staff):
+        audit.record("staff.recovery-codes.limited", target=staff.email)
+        return render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff), error=limits.CODE_MESSAGE), 429
     if not accounts.use_totp_code(staff, request.form.get("code", "")[:20]):
         db.session.rollback()
+        audit.record("staff.recovery-codes.failed", target=staff.email)
         error = _("That code is not the one your app shows now. Type the six digits it shows.")
         return render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff), error=error), 422
     codes = accounts.new_recovery_codes(staff)

@@ -13,10 +13,14 @@ from .accounts import normal_email
 log = logging.getLogger(__name__)
 
 MESSAGE = _l("Too many attempts to sign in. Please wait a quarter of an hour, then try again.")
+CODE_MESSAGE = _l("Too many codes tried. Please wait a quarter of an hour, then try again.")
 
 DEFAULTS = {
     "CONSOLE_SIGN_IN_PER_ACCOUNT": "5 per 15 minutes",
     "CONSOLE_SIGN_IN_PER_NETWORK": "20 per 15 minutes",
+    # Codes from the app checked for a signed-in account (new recovery codes): a stolen
+    # session must not guess the second factor.
+    "CONSOLE_CODE_CHECKS_PER_ACCOUNT": "5 per 15 minutes",
 }
 # The sign-in page itself, per client network (``ratelimits.rate_limited`` applies it): each
 # showing starts a session row for its CSRF token, so a flood of them is refused.
@@ -50,3 +54,18 @@ def sign_in_allowed(email):
         log.warning("console sign-in limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
         return True
     return by_network and by_account
+
+
+def code_check_allowed(staff):
+    """Spend one check of an authenticator code for this signed-in account; False when it
+    has none left. Like sign-in's, spent atomically, so parallel guesses share the limit."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return True
+    limit = current_app.extensions["msp_console_limits"]["CONSOLE_CODE_CHECKS_PER_ACCOUNT"]
+    storage = current_app.extensions["msp_limiter"].limiter
+    try:
+        return storage.hit(limit, config["RATELIMIT_KEY_PREFIX"], "console-code-check", keyed_hash("email", staff.email))
+    except Exception as error:  # the storage failed: fail closed, a session is not a sign-in
+        log.warning("console code check refused, rate-limit storage failed: %s", error.__class__.__name__)
+        return False
