@@ -2,6 +2,7 @@
 import hashlib
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
 from flask.sessions import SessionInterface
@@ -153,18 +154,39 @@ def register_template_context(app):
         return {"page_lang": lang, "page_dir": "rtl" if lang in RTL_LANGUAGES else "ltr"}
 
 
+# Powerful features no page of the service uses, off for it and anything it frames; the widgets'
+# "copy link" and share sheet use the two that stay on (the loader's iframes allow them too).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), serial=(), usb=(), clipboard-write=(self), web-share=(self)"
+)
+# What is not a page (JSON, scripts, styles, images) runs nothing and is framed by nobody.
+NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def register_headers(app):
+    https = urlsplit(app.config["PUBLIC_URL"]).scheme == "https"
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.endpoint == "static" and request.args.get("v"):
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
             # Let pages that require CORP on subresources (COEP) load our assets.
-            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        framed = request.path.startswith("/widgets/")  # pages (error pages too) in allies' iframes
         if response.mimetype == "text/html":
-            # Pages under /widgets/ (error pages too) live inside allies' iframes.
-            response.headers.setdefault(
-                "Content-Security-Policy", captcha.page_csp(frameable=request.path.startswith("/widgets/"))
-            )
+            headers.setdefault("Content-Security-Policy", captcha.page_csp(frameable=framed))
+            if not framed:
+                # A top-level page shares no window with pages it opens or that open it.
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        elif response.mimetype != "application/pdf":  # a PDF's CSP would stop the browser's viewer
+            headers.setdefault("Content-Security-Policy", NOT_A_PAGE_CSP)
+        # Nothing is kept by a browser or a cache unless its view says for how long.
+        headers.setdefault("Cache-Control", "no-store")
         return response
