@@ -3,12 +3,13 @@ factor from a stolen session, out-of-range dates, NUL bytes, and gaps in the aud
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from widget_service.console.models import AuditEntry
 from widget_service.extensions import db
 
-from .conftest import make_staff, post_form, sign_in
+from .conftest import csrf_token, make_staff, post_form, sign_in
 
 
 def actions(app, action_prefix=""):
@@ -46,3 +47,52 @@ def test_new_recovery_codes_are_limited_and_failures_audited(make_app):
     assert audited.count("staff.recovery-codes.failed") == 3
     assert audited.count("staff.recovery-codes.limited") == 38
     assert "staff.recovery-codes" not in audited
+
+
+def audit_count(app):
+    with app.app_context():
+        return db.session.query(AuditEntry).count()
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"until": "9999-12-31"}, "until"),
+    ({"since": "0001-01-01"}, "since"),
+    ({"since": "0001-01-01", "until": "9999-12-31"}, "since"),
+])
+def test_an_export_at_the_calendars_ends_is_refused_beside_the_field_and_not_audited(app, campaign, console_client, fields, field):
+    admin = console_client("admin")
+    token = csrf_token(admin, "/console/exports")
+    before = audit_count(app)
+    response = admin.post("/console/exports", data={"csrf_token": token, "campaign": campaign, "kind": "signatures", **fields})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert audit_count(app) == before
+
+
+@pytest.mark.parametrize("since, until", [
+    ("0001-01-01T00:00", "0001-01-02T00:00"),
+    ("0001-01-01T06:00", "0001-01-02T00:00"),
+    ("", "0001-01-01T06:00"),
+])
+def test_moderation_at_the_calendars_start_is_refused_beside_the_field(app, campaign, widget, console_client, since, until):
+    assert widget.sign(campaign).status_code == 202
+    admin = console_client("admin")
+    page = admin.get(f"/console/moderation?campaign={campaign}&since={since}&until={until}")
+    assert page.status_code == 422 and 'class="field-error"' in page.get_data(as_text=True)
+    token = csrf_token(admin, "/console/moderation")
+    before = audit_count(app)
+    posted = admin.post("/console/moderation/hold", data={"csrf_token": token, "campaign": campaign, "since": since or "0001-01-01T00:00", "expected": "1"})
+    assert posted.status_code == 422
+    assert widget.count(campaign) == 1 and audit_count(app) == before
+
+
+@pytest.mark.parametrize("closes_at", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_closing_time_at_the_calendars_ends_is_refused_beside_the_field(app, client, campaign, console_client, closes_at):
+    admin = console_client("admin")
+    token = csrf_token(admin, "/console/campaigns")
+    before, audited = client.get(f"/api/v1/campaigns/{campaign}").get_json(), audit_count(app)
+    response = admin.post(f"/console/campaigns/{campaign}/texts", data={
+        "csrf_token": token, "title_en": "Changed", "goal": "10", "closes_at": closes_at,
+    })
+    assert response.status_code == 422 and 'id="closes_at-error"' in response.get_data(as_text=True)
+    assert client.get(f"/api/v1/campaigns/{campaign}").get_json() == before and audit_count(app) == audited

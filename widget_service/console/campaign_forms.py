@@ -65,9 +65,12 @@ def parse_settings(form):
 def _parse_time(text):
     for pattern in TIME_FORMATS:
         try:
-            return datetime.strptime(text, pattern) - LOCAL_OFFSET
+            moment = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        # Only from year 2 to 9998: a day or a time zone added or taken away later (as UTC,
+        # on the page, in the chart) must not leave the calendar (OverflowError, a 500).
+        return moment - LOCAL_OFFSET if 2 <= moment.year <= 9998 else None
     return None
 
 

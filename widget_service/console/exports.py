@@ -106,6 +106,15 @@ def parse_export(form):
                 choice[name] = date.fromisoformat(text)
             except ValueError:
                 errors[name] = _l("Enter a date such as 2025-03-01, or leave it empty.")
+    # The UTC bounds, worked out here so a day at the calendar's ends (0001-01-01, 9999-12-31)
+    # is refused beside its field, before anything is audited or streamed.
+    for name, days_after in (("since", 0), ("until", 1)):
+        choice[f"{name}_utc"] = None
+        if choice[name]:
+            try:
+                choice[f"{name}_utc"] = _utc_start(choice[name] + timedelta(days=days_after))
+            except OverflowError:
+                errors[name] = _l("Enter a date such as 2025-03-01, or leave it empty.")
     if choice["since"] and choice["until"] and choice["since"] > choice["until"]:
         errors["until"] = _l("The last day must not be before the first.")
     ref = (form.get("ref") or "").strip()
@@ -132,10 +141,10 @@ def _utc_start(day):
 
 def _where(model, choice):
     conditions = []
-    if choice["since"]:
-        conditions.append(model.created_at >= _utc_start(choice["since"]))
-    if choice["until"]:
-        conditions.append(model.created_at < _utc_start(choice["until"] + timedelta(days=1)))
+    if choice["since_utc"]:
+        conditions.append(model.created_at >= choice["since_utc"])
+    if choice["until_utc"]:
+        conditions.append(model.created_at < choice["until_utc"])
     if choice["ref"]:
         conditions.append(model.ref == choice["ref"])
     return conditions

@@ -102,9 +102,12 @@ def parse_time(text):
     """A Pakistan time as typed (``2025-03-01 14:30``), in UTC; None when it is not one."""
     for pattern in TIME_FORMATS:
         try:
-            return datetime.strptime(text.strip(), pattern) - LOCAL_OFFSET
+            moment = datetime.strptime(text.strip(), pattern)
         except ValueError:
             continue
+        # Only from year 2 to 9998: a day or a time zone added or taken away later (as UTC,
+        # on the page, in the chart) must not leave the calendar (OverflowError, a 500).
+        return moment - LOCAL_OFFSET if 2 <= moment.year <= 9998 else None
     return None
 
 
