@@ -9,7 +9,7 @@ from tests.conftest import Widget
 from .conftest import sign_in
 
 KINDS = ("petition", "actions", "coordinator", "donate", "notify", "counter")
-VALUES = {"token": "not-a-token", "extension": "png", "filename": "widget.css"}
+VALUES = {"extension": "png", "filename": "widget.css"}  # any other argument: a made-up token
 
 
 def public_requests(app, slug):
@@ -28,7 +28,7 @@ def public_requests(app, slug):
                     converter = rule._converters["kind"]
                     options = sorted(converter.items) if hasattr(converter, "items") else KINDS
                 else:
-                    options = [VALUES[argument]]
+                    options = [VALUES.get(argument, "not-a-token")]
                 choices = [dict(choice, **{argument: option}) for choice in choices for option in options]
             for values in choices:
                 requests.add((method, adapter.build(rule.endpoint, values, method=method)))
