@@ -14,7 +14,8 @@
 3. Signing throughput with wrk (as ``bench/run.py``: a new address per request, rate limits on),
    in ``--rounds`` pairs alternating without and with the console at work: in each run with it,
    a thread does an hourly rollup's work (recounting the last hour and its day) and loads the
-   dashboard every second, more than a busy office and cron make in an hour. Prints each
+   dashboard every ``--view-every`` seconds (1), more than a busy office and cron make in an
+   hour (``--no-rollup --view-every 10``: a busy office alone). Prints each
    pair's ratio and the median: the signing path itself is the same code either way (signing
    neither reads nor writes the statistics), so what this measures is the competition for the
    machine.
@@ -40,7 +41,7 @@ import sqlalchemy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.run import REDIS_URL, SIGN_LUA, Service, cpu_seconds, run_wrk  # noqa: E402
+from bench.run import REDIS_URL, SIGN_LUA, Service, run_wrk  # noqa: E402
 from bench.seed import seeded_schema  # noqa: E402
 from tests.console.conftest import make_staff  # noqa: E402  (a set-up staff account, as the tests make)
 
@@ -67,6 +68,23 @@ class Console:
             "csrf_token": token, "email": account.email, "password": account.password, "code": account.code()})
         if answer.status_code != 302:
             raise SystemExit(f"could not sign in: {answer.status_code}")
+
+
+def service_cpu(service):
+    """CPU seconds used so far by this benchmark's gunicorn: its master and its workers (not the
+    other gunicorns a shared machine may be running)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat_file:
+                fields = stat_file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == service.process.pid or int(fields[1]) == service.process.pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def percentile(values, share):
@@ -133,11 +151,11 @@ def live_read_ms(seeded):
 
 class ConsoleAtWork:
     """Until stopped: the work an hour's rollup does when the hour closes (recounting that hour
-    and its day), once, then a dashboard view every second: more console work in each run than
-    a busy MSP office makes in an hour."""
+    and its day), once, then a dashboard view every ``every`` seconds: with the default of one
+    second, more console work in each run than a busy MSP office makes in an hour."""
 
-    def __init__(self, seeded, console, path):
-        self.seeded, self.console, self.path = seeded, console, path
+    def __init__(self, seeded, console, path, every, rollup=True):
+        self.seeded, self.console, self.path, self.every, self.rollup = seeded, console, path, every, rollup
         self.stop_event, self.views = threading.Event(), 0
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -145,13 +163,14 @@ class ConsoleAtWork:
     def run(self):
         from widget_service.console import stats
 
-        with self.seeded.app.app_context():
-            until = stats.rolled_until(self.seeded.campaign_id)
-            stats.recount(self.seeded.campaign_id, until - stats.HOUR, until)
+        if self.rollup:
+            with self.seeded.app.app_context():
+                until = stats.rolled_until(self.seeded.campaign_id)
+                stats.recount(self.seeded.campaign_id, until - stats.HOUR, until)
         while not self.stop_event.is_set():
             self.console.request("GET", self.path)
             self.views += 1
-            self.stop_event.wait(1)
+            self.stop_event.wait(self.every)
 
     def stop(self):
         self.stop_event.set()
@@ -166,7 +185,7 @@ def signing_pairs(service, seeded, console, path, args, scratch):
             script = Path(scratch, f"sign-{round_}-{len(rates)}.lua")
             script.write_text(SIGN_LUA.replace("RUN", f"r{round_}m{len(rates)}").replace("EXTRA", "")
                               .replace("SLUG", seeded.slug))
-            load = ConsoleAtWork(seeded, console, path) if mode != "alone" else None
+            load = ConsoleAtWork(seeded, console, path, args.view_every, not args.no_rollup) if mode != "alone" else None
             try:
                 run = run_wrk(service.url, args.seconds, args.connections, str(script))
             finally:
@@ -188,6 +207,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=2, help="length of each signing run")
     parser.add_argument("--rounds", type=int, default=12, help="pairs of signing runs (alone, console at work)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--view-every", type=float, default=1.0, help="seconds between dashboard views while signing")
+    parser.add_argument("--no-rollup", action="store_true", help="no hourly rollup's work in the runs with the console")
     args = parser.parse_args()
     with seeded_schema(args.signatures) as seeded, tempfile.TemporaryDirectory() as scratch:
         prefix = f"{seeded.schema}:"
@@ -207,9 +228,9 @@ def main():
                 console = Console(service.url)
                 console.sign_in(account)
                 path = f"/console/dashboard/{seeded.slug}"
-                before = cpu_seconds()
+                before = service_cpu(service)
                 times, html = time_views(console, path, args.views)
-                worker_ms = (cpu_seconds().get("gunicorn", 0) - before.get("gunicorn", 0)) * 1000 / (args.views + 2)
+                worker_ms = (service_cpu(service) - before) * 1000 / (args.views + 2)
                 shown = int(re.sub(r"\D", "", re.search(r"<dd[^>]*data-total>([^<]+)<", html).group(1)))
                 public = requests.get(f"{service.url}/api/v1/campaigns/{seeded.slug}/count", timeout=10).json()["signatures"]
                 print(f"dashboard, {args.views} views: p50 {statistics.median(times):.0f} ms, "
