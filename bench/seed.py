@@ -20,6 +20,7 @@ PostgreSQL URL: ``WIDGET_TEST_POSTGRES_URL``, as the tests.
 """
 import argparse
 import os
+import secrets
 import sys
 import time
 import uuid
@@ -102,7 +103,7 @@ def seeded_schema(signatures=1_000_000, days=90, partners=50, countries=60, keep
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     database_url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     app = create_app({
-        "WIDGET_ENV": "testing", "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "WIDGET_ENV": "testing", "SECRET_KEY": secrets.token_urlsafe(48),
         "SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": "",
     })
