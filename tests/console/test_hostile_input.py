@@ -96,3 +96,25 @@ def test_a_closing_time_at_the_calendars_ends_is_refused_beside_the_field(app, c
     })
     assert response.status_code == 422 and 'id="closes_at-error"' in response.get_data(as_text=True)
     assert client.get(f"/api/v1/campaigns/{campaign}").get_json() == before and audit_count(app) == audited
+
+
+def test_a_nul_in_the_sign_in_address_is_an_unknown_account(app, staff):
+    account = staff("viewer")
+    for email in ("x@example.org\x00", account.email + "\x00"):
+        response = sign_in(app.test_client(), email, account.password, account.code())
+        assert response.status_code == 401
+        assert "do not match an account" in response.get_data(as_text=True)
+    assert [action for action, _, _ in actions(app, "sign-in")] == ["sign-in.failed"] * 2
+
+
+def test_nul_bytes_in_partner_names_domains_and_keys_are_refused_not_500(app, campaign, console_client):
+    admin = console_client("admin")
+    created = post_form(admin, "/console/partners", {"key": "nul-ally", "name": "N\x00ull", "contact_email": "a@ally.example"})
+    assert created.status_code == 303
+    assert ">Null<" in admin.get("/console/partners/nul-ally").get_data(as_text=True)
+    empty = post_form(admin, "/console/partners", {"key": "nul-two", "name": "\x00\x00", "contact_email": "a@ally.example"})
+    assert empty.status_code == 422 and 'id="name-error"' in empty.get_data(as_text=True)
+    assert admin.get("/console/partners/nul-two").status_code == 404
+    page = admin.get(f"/console/moderation?campaign={campaign}&domain=a%00b")
+    assert page.status_code == 422 and 'id="domain-error"' in page.get_data(as_text=True)
+    assert admin.get("/console/partners/a%00b").status_code == 404

@@ -8,6 +8,7 @@ from ..console import audit, bp
 from ..console.auth import console_url, role_required
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..validation import partner_key
 from . import partners, statistics
 from .cli import stats_link
 from .models import Partner
@@ -21,6 +22,8 @@ DONE = {
 
 
 def _partner(key):
+    if partner_key(key) != key:  # no partner can have it (a NUL, say, which PostgreSQL refuses)
+        abort(404)
     partner = partners.find(key)
     if partner is None:
         abort(404)

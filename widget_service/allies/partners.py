@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..validation import clean_email, clean_origin, partner_key
+from ..validation import clean_email, clean_origin, clean_text, partner_key
 from .models import Partner, PartnerOrigin
 
 NAME_MAX = 200
@@ -58,8 +58,8 @@ def create(key, name, contact_email, origins=()):
     key that is taken."""
     errors = {}
     key, errors["key"] = check_key(key)
-    name = (name or "").strip()
-    errors["name"] = None if 0 < len(name) <= NAME_MAX else _l("Enter the organisation's name (at most 200 characters).")
+    name, error = clean_text(name if isinstance(name, str) else "", NAME_MAX)  # no control characters (NUL)
+    errors["name"] = _l("Enter the organisation's name (at most 200 characters).") if error else None
     contact_email, errors["contact_email"] = clean_email(contact_email)
     cleaned = []
     for text in origins:

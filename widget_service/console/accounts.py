@@ -41,7 +41,12 @@ def normal_email(email):
 
 
 def find(email):
-    return db.session.scalar(select(Staff).where(Staff.email == normal_email(email)))
+    """The account of this address, or None (also for an address no account can have: one
+    with a NUL, which PostgreSQL refuses to compare)."""
+    email = normal_email(email)
+    if "\x00" in email:
+        return None
+    return db.session.scalar(select(Staff).where(Staff.email == email))
 
 
 def _token_digest(token):
@@ -58,7 +63,7 @@ def _new_setup_link(staff):
 def create(email, role):
     """A new pending account; returns it and the set-up token (shown once, stored hashed)."""
     email = normal_email(email)
-    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+    if "@" not in email or len(email) > 254 or any(c.isspace() or not c.isprintable() for c in email):
         raise AccountError(f"{email!r} is not an email address")
     if role not in Staff.ROLES:
         raise AccountError(f"the role must be one of {', '.join(Staff.ROLES)}")

@@ -49,7 +49,7 @@ TOP = 10
 RETRIES = 3
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 IP_HASH_RE = re.compile(r"^[0-9a-f]{16,64}$")
-DOMAIN_RE = re.compile(r"^[^\s@%]{1,253}$")
+DOMAIN_RE = re.compile(r"^[^\s@%\x00-\x1f\x7f]{1,253}$")  # no control character (PostgreSQL refuses NUL)
 NO_PARTNER = "-"  # the partner criterion for signatures that came through no partner
 
 
