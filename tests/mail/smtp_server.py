@@ -25,11 +25,37 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:  # a slow server; it blocks this server's loop, as one busy server would
+            time.sleep(self.sink.delay)
         with self.sink.lock:
             self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        if self.sink.delay:
-            time.sleep(self.sink.delay)
         return "250 Message accepted for delivery"
+
+
+class _Controller(Controller):
+    """Keeps its connections, so that stopping can cut them as a server that dies does (and
+    leave no transport for the garbage collector to complain about)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = []
+
+    def factory(self):
+        session = super().factory()
+        self.sessions.append(session)
+        return session
+
+    def cut_connections(self):
+        done = threading.Event()
+
+        def cut():
+            for session in self.sessions:
+                if session.transport is not None:
+                    session.transport.abort()
+            done.set()
+
+        self.loop.call_soon_threadsafe(cut)
+        done.wait(5)
 
 
 class SMTPSink:
@@ -47,11 +73,12 @@ class SMTPSink:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self):
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
+        self.controller = _Controller(_Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
         self.controller.start()
 
     def stop(self):
         if self.controller is not None:
+            self.controller.cut_connections()
             self.controller.stop()
             self.controller = None
 

@@ -16,12 +16,14 @@ mail_cli = AppGroup("mail", help="Deliver the outbox's mails and see how it stan
 @click.option("--once", is_flag=True, help="Send what is due now, then stop (for cron or a test).")
 @click.option("--interval", type=click.FloatRange(min=0.05), default=2.0, show_default=True,
               help="Seconds to wait when nothing is due.")
-def work_command(once, interval):
+@click.option("--batch", type=click.IntRange(min=1, max=worker.BATCH), default=worker.BATCH, show_default=True,
+              help="Mails claimed at a time.")
+def work_command(once, interval, batch):
     """Deliver queued mails through WIDGET_SMTP_URL; run as many side by side as you like."""
     mailer = transport.parse(current_app.config["SMTP_URL"])
     if mailer is None:
         raise click.ClickException("set WIDGET_SMTP_URL (such as smtp://user:password@host:587?tls=starttls, or file:instance/mail)")
-    worker.run(mailer, interval=interval, once=once)
+    worker.run(mailer, interval=interval, once=once, batch=batch)
 
 
 @mail_cli.command("status")
