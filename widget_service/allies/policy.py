@@ -6,7 +6,10 @@ the core built it: the header depends on the campaign alone (never on the reques
 widget page stays right for every visitor. The loader asks ``/embed/<slug>/refusal`` whether its
 page may show the widget, and shows the answer's explanation instead of a blank frame.
 """
+import logging
+
 from flask import current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 from flask_babel import gettext as _
 
 from ..cache import TTLCache
@@ -14,6 +17,8 @@ from ..campaigns import find_campaign
 from ..errors import CampaignNotFound
 from ..validation import clean_origin
 from .partners import embedding_origins
+
+log = logging.getLogger(__name__)
 
 OPEN = "open"
 PARTNERS = "partners"
@@ -48,7 +53,13 @@ def frame_ancestors(response):
     slug = (request.view_args or {}).get("slug")
     if not slug or not request.path.startswith("/widgets/") or "frame-ancestors *" not in csp:
         return response
-    origins = allowed_origins(slug)
+    try:
+        origins = allowed_origins(slug)
+    except SQLAlchemyError as error:
+        # The database is away (the page is most likely its 503): refuse framing rather than
+        # answer 500 or let a partners-only widget be framed anywhere.
+        log.warning("embed policy unreadable: %s", error.__class__.__name__)
+        origins = ()
     if origins is not None:
         response.headers["Content-Security-Policy"] = csp.replace(
             "frame-ancestors *", "frame-ancestors " + (" ".join(origins) or "'none'")
