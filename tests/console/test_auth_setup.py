@@ -76,7 +76,7 @@ def test_an_account_set_up_from_its_link_signs_in_with_both_factors(app, runner)
         actions = [(entry.actor, entry.action, entry.target) for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert actions[0][1:] == ("staff.create", "amina@msp.example") and actions[0][0].startswith("cli:")
     assert ("amina@msp.example", "staff.setup", "amina@msp.example") in actions
-    assert [action for _, action, _ in actions[1:]] == ["staff.setup", "sign-out", "sign-in.failed", "sign-in.failed", "sign-in"]
+    assert [action for _, action, _ in actions[1:]] == ["staff.setup_password", "staff.setup", "sign-out", "sign-in.failed", "sign-in.failed", "sign-in"]
 
 
 def test_a_recovery_code_signs_in_once(app, runner):

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from widget_service.console.models import AuditEntry
 from widget_service.extensions import db
 
-from .conftest import csrf_token, make_staff, post_form, sign_in
+from .conftest import PASSWORD, csrf_token, make_staff, post_form, sign_in
+from .test_auth_setup import PUBLIC_URL, create, set_up
 
 
 def actions(app, action_prefix=""):
@@ -118,3 +119,48 @@ def test_nul_bytes_in_partner_names_domains_and_keys_are_refused_not_500(app, ca
     page = admin.get(f"/console/moderation?campaign={campaign}&domain=a%00b")
     assert page.status_code == 422 and 'id="domain-error"' in page.get_data(as_text=True)
     assert admin.get("/console/partners/a%00b").status_code == 404
+
+
+def test_the_set_up_password_and_a_recovery_code_sign_in_are_audited(make_app):
+    app = make_app(PUBLIC_URL=PUBLIC_URL)
+    link = create(app.test_cli_runner(), "amina@msp.example", "viewer")
+    secret, codes, _ = set_up(app.test_client(), link)
+    setup_rows = [action for action, target, _ in actions(app, "staff.setup") if target == "amina@msp.example"]
+    assert setup_rows == ["staff.setup_password", "staff.setup"]
+    assert sign_in(app.test_client(), "amina@msp.example", PASSWORD, codes[0]).status_code == 302
+    account = make_staff(app, "viewer")
+    assert sign_in(app.test_client(), account.email, account.password, account.code()).status_code == 302
+    signed = {target: details for action, target, details in actions(app, "sign-in") if action == "sign-in"}
+    assert signed == {"amina@msp.example": {"second_factor": "recovery-code"}, account.email: {"second_factor": "totp"}}
+
+
+def test_removing_an_origin_the_partner_never_had_changes_and_audits_nothing(app, console_client):
+    admin = console_client("admin")
+    created = post_form(admin, "/console/partners", {
+        "key": "ally-o", "name": "Ally", "contact_email": "a@ally.example", "origins": "https://ally.example",
+    })
+    assert created.status_code == 303
+    before = actions(app, "partner.")
+    refused = post_form(admin, "/console/partners/ally-o/origins", {"action": "remove", "origin": "https://never.example"},
+                        token_from="/console/partners/ally-o")
+    assert refused.status_code == 422 and "nothing changed" in refused.get_data(as_text=True)
+    assert actions(app, "partner.") == before
+    removed = post_form(admin, "/console/partners/ally-o/origins", {"action": "remove", "origin": "https://ally.example"},
+                        token_from="/console/partners/ally-o")
+    assert removed.status_code == 303
+    assert actions(app, "partner.")[-1] == ("partner.origin_remove", "ally-o", {"origin": "https://ally.example"})
+
+
+def test_the_export_audit_keeps_the_filters_applied_not_the_forms_text(app, campaign, console_client):
+    admin = console_client("admin")
+    token = csrf_token(admin, "/console/exports")
+    for kind, extra in (("donations", {"state": "x" * 5000, "subscribers": "y" * 100}), ("signatures", {"subscribers": "z" * 100})):
+        response = admin.post("/console/exports", data={
+            "csrf_token": token, "campaign": campaign, "kind": kind, "since": " 2025-03-01 ", **extra,
+        })
+        assert response.status_code == 200
+        response.get_data()
+    assert [(action, details) for action, _, details in actions(app, "export.")] == [
+        ("export.donations", {"since": "2025-03-01"}),
+        ("export.signatures", {"since": "2025-03-01", "state": "counted"}),
+    ]

@@ -73,6 +73,8 @@ def partner_origins(key):
     partner = _partner(key)
     origin = request.form.get("origin", "")
     if request.form.get("action") == "remove":
+        if origin not in {row.origin for row in partner.origins}:  # nothing to remove, nothing to audit
+            return _page(partner, {"origin": str(_l("The partner had no such origin: nothing changed."))}, 422)
         partners.remove_origin(partner, origin)
         action = "partner.origin_remove"
     else:

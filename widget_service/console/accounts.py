@@ -238,18 +238,23 @@ def recovery_codes_left(staff):
 
 def authenticate(email, password, code):
     """The active account these three open, or None: the same None, after the same Argon2
-    work, whether the account is unknown, disabled, or the password or code is wrong."""
+    work, whether the account is unknown, disabled, or the password or code is wrong. The
+    account's ``second_factor`` says which opened it: "totp" or "recovery-code"."""
     staff = find(email)
     if not password_matches(staff, password or ""):
         return None
     if not staff.is_active:
         return None
     code = (code or "").strip()
-    if use_totp_code(staff, code) or (len(code.replace("-", "")) == 8 and use_recovery_code(staff, code)):
-        db.session.commit()
-        return staff
-    db.session.rollback()
-    return None
+    if use_totp_code(staff, code):
+        staff.second_factor = "totp"
+    elif len(code.replace("-", "")) == 8 and use_recovery_code(staff, code):
+        staff.second_factor = "recovery-code"
+    else:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return staff
 
 
 def complete_setup(staff):

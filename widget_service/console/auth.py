@@ -144,7 +144,7 @@ def sign_in():
     session.rotate()  # a new id: any id known before signing in is worth nothing now
     login_user(staff)
     accounts.signed_in(staff)
-    audit.record("sign-in", target=staff.email)
+    audit.record("sign-in", target=staff.email, details={"second_factor": staff.second_factor})
     return redirect_to("console.home")
 
 

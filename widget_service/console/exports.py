@@ -68,9 +68,7 @@ def download():
     if errors:
         return _form(form, errors, 422)
     campaign, kind = choice["campaign"], choice["kind"]
-    audit.record(f"export.{kind}", target=campaign.slug, details={
-        name: form.get(name) for name in ("since", "until", "ref", "state", "subscribers") if form.get(name)
-    })
+    audit.record(f"export.{kind}", target=campaign.slug, details=applied_filters(choice))
     filename = f"{campaign.slug}-{kind}-{date.today():%Y%m%d}.csv"
     choice["base_url"] = current_app.config["PUBLIC_URL"] or request.url_root
     return Response(
@@ -78,6 +76,19 @@ def download():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def applied_filters(choice):
+    """The filters the file is made with, as checked (never the form's raw text): the days,
+    the partner key, and which signatures or subscribers when the kind has that choice."""
+    filters = {name: choice[name].isoformat() for name in ("since", "until") if choice[name]}
+    if choice["ref"]:
+        filters["ref"] = choice["ref"]
+    if choice["kind"] == "signatures":
+        filters["state"] = choice["state"]
+    if choice["kind"] == "subscribers":
+        filters["subscribers"] = choice["subscribers"]
+    return filters
 
 
 def streamed(app, campaign_id, choice):

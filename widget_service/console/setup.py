@@ -70,6 +70,7 @@ def setup_password():
     if problem:
         return render_template("console/setup_password.html", account=staff, error=PASSWORD_PROBLEMS[problem]()), 422
     accounts.set_password(staff, password)
+    audit.record("staff.setup_password", target=staff.email, who=staff.email, commit=False)
     db.session.commit()
     return redirect_to("console.setup_authenticator")
 
