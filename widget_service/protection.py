@@ -16,6 +16,7 @@ and by calling ``check_form`` from its service, once its fields are valid; nothi
 per form.
 """
 import logging
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -139,9 +140,9 @@ def form_token(kind, shown_at=None):
     The "too fast" check counts from ``shown_at``, and a form shown again (after a mistake, an
     expiry, a flood) keeps the first one's: however often a token is re-issued, the form has
     been in front of somebody for as long as it really has, and no longer."""
-    # To the hundredth: the token's own timestamp is whole seconds, which would cut up to a
-    # second off the check.
-    return _serializer(kind).dumps({"n": secrets.token_urlsafe(9), "s": round(shown_at or time.time(), 2)})
+    # To the hundredth, rounded down: the token's own timestamp is whole seconds, which would cut
+    # up to a second off the check, and a time rounded up would lie a moment in the future.
+    return _serializer(kind).dumps({"n": secrets.token_urlsafe(9), "s": math.floor((shown_at or time.time()) * 100) / 100})
 
 
 def _shown_at(payload, issued):
