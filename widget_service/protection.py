@@ -152,9 +152,13 @@ def _shown_at(payload, issued):
 
 def reissued_token(kind, form):
     """A token for ``form`` shown again: it keeps when the supporter first saw the form when
-    ``form`` carried a genuine ``kind`` token (expired or not), else it is a new one."""
+    ``form`` carried a genuine ``kind`` token (expired or not), else it is a new one (every
+    first view of a widget: no exception raised and caught on that hot path)."""
+    token = form.get(TOKEN_FIELD) if form else None
+    if not token:
+        return form_token(kind)
     try:
-        payload, issued = _load(kind, form.get(TOKEN_FIELD) if form else None)
+        payload, issued = _load(kind, token)
     except BadSignature:
         return form_token(kind)
     return form_token(kind, shown_at=_shown_at(payload, issued))
