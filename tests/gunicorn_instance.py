@@ -1,9 +1,11 @@
 """The service under real gunicorn (``gunicorn.conf.py``, as ``make run`` and the deployment start
-it) on a free port of 127.0.0.1 and on the test's SQLite file, with everything it logs kept:
-gunicorn's error log and the app's own lines in ``error_log``, the access log in ``access_log``.
+it), one worker, on a free port of 127.0.0.1: ``Gunicorn(env, log_dir)``. With a ``log_dir``
+everything it logs is kept there: gunicorn's error log and the app's own lines in ``error_log``,
+the access log in ``access_log``; without one, nothing is kept.
 
-``served(**env)`` (a fixture) starts one with the ``WIDGET_*`` settings of ``SETTINGS`` and
-``env``; it is stopped at the end of the test.
+``served(**env)`` (a fixture) starts one on the test's SQLite file with the ``WIDGET_*``
+settings of ``SETTINGS`` and ``env``; it is stopped at the end of the test. tests/test_instances.py
+runs several on PostgreSQL.
 """
 import os
 import signal
@@ -21,9 +23,12 @@ SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"  # build_app's, so
 
 
 class Gunicorn:
-    def __init__(self, env, log_dir):
+    def __init__(self, env, log_dir=None):
         self.url = f"http://127.0.0.1:{services.free_port()}"
-        self.error_log, self.access_log = log_dir / "error.log", log_dir / "access.log"
+        if log_dir is None:
+            self.error_log = self.access_log = Path(os.devnull)
+        else:
+            self.error_log, self.access_log = log_dir / "error.log", log_dir / "access.log"
         with open(self.error_log, "wb") as stderr:
             self.process = subprocess.Popen(
                 [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", str(self.access_log),
@@ -40,7 +45,7 @@ class Gunicorn:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
                 self.stop()
-                pytest.fail(f"gunicorn did not start:\n{self.error_log.read_text()}")
+                pytest.fail(f"gunicorn did not start:\n{self.error_log.read_text(errors='replace')}")
             time.sleep(0.1)
 
     def logs(self):

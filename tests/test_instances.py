@@ -1,12 +1,10 @@
 """Several gunicorn instances on one PostgreSQL and one Redis, and the faults they must survive:
 Redis killed and restarted mid-signing, PostgreSQL connections cut mid-signing."""
 import os
-import signal
 import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -18,40 +16,9 @@ from widget_service.extensions import db
 
 from . import services
 from .builders import make_campaign, signature
+from .gunicorn_instance import Gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-class Instance:
-    """One gunicorn instance of the service (one worker, four threads) on a free port."""
-
-    def __init__(self, env, access_log="/dev/null"):
-        self.url = f"http://127.0.0.1:{services.free_port()}"
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", str(access_log), "wsgi:app"],
-            cwd=ROOT,
-            env={**os.environ, **env, "GUNICORN_BIND": self.url[7:], "WEB_CONCURRENCY": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                pytest.fail("a gunicorn instance did not start")
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -75,8 +42,8 @@ def cluster(database_url, make_app):
     }
     instances = []
 
-    def start(n, access_log="/dev/null", **env):
-        instances.extend(Instance({**base_env, **env}, access_log) for _ in range(n))
+    def start(n, log_dir=None, **env):
+        instances.extend(Gunicorn({**base_env, **env}, log_dir) for _ in range(n))
         return instances[-n:]
 
     def rows():
@@ -243,8 +210,8 @@ def test_redis_flushed_again_and_again_mid_signing_loses_nothing(cluster, own_re
 
 
 def test_the_access_log_holds_no_client_address_and_no_unsubscribe_token(cluster, tmp_path):
-    log = tmp_path / "access.log"
-    [instance] = cluster.start(1, access_log=log)
+    [instance] = cluster.start(1, log_dir=tmp_path)
+    log = instance.access_log
     assert sign(instance.url, 7, requests.Session()) == 202
     token = "WzEsImFiY2RlZiJd.c2VjcmV0LXNpZ25hdHVyZQ"
     assert requests.get(f"{instance.url}/unsubscribe/{token}?lang=ur", timeout=5).status_code in (400, 404)
