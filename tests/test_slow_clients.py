@@ -295,7 +295,8 @@ def test_the_nginx_config_limits_bodies_and_addresses_and_logs_neither_addresses
     assert status != 413 and json.loads(body)["error"] != "too_large", "Stripe's events may be larger"
 
     token = "WzEsImFiY2RlZiJd.c2VjcmV0LXNpZ25hdHVyZQ"
-    for path in (f"/unsubscribe/{token}?lang=ur", f"//confirm/{token}"):
+    for path in (f"/unsubscribe/{token}?lang=ur", f"//confirm/{token}", f"/supporters/confirm/{token}",
+                 f"/supporters//not-me/{token}?lang=ur"):
         assert send(proxy.port, proxy.tls, "GET", path)[0] < 500
     status, headers, _ = send(proxy.http_port, None, "GET", "/c/x?lang=ur", headers={"Host": "evil.example"})
     assert (status, headers["Location"]) == (301, "https://widgets.example.org/c/x?lang=ur")
@@ -312,4 +313,5 @@ def test_the_nginx_config_limits_bodies_and_addresses_and_logs_neither_addresses
     # nginx refused the large bodies itself (no upstream status): gunicorn never read them.
     assert len(re.findall(r'"POST /api/v1/campaigns/slow-clients/signatures" 413 .* upstream=-\n', logs)) == 2
     assert '"GET /unsubscribe/..." ' in logs and '"GET /confirm/..." ' in logs
+    assert '"GET /supporters/confirm/..." ' in logs and '"GET /supporters/not-me/..." ' in logs
     assert [secret for secret in (ATTACKER, "127.0.0.1", "203.0.113.9", token, "lang=ur") if secret in logs] == []
