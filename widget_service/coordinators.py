@@ -11,11 +11,10 @@ from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
 
 from . import events, protection
 from .errors import CampaignClosed, ValidationFailed
-from .extensions import db, insert
+from .extensions import db, insert, insert_unless_present
 from .models import Coordinator
 from .ratelimits import keyed_hash
 from .signing import confirmation_required
@@ -73,11 +72,7 @@ def enlist_coordinator(campaign, form, meta):
 
 def _insert_unless_offered(values):
     """Insert a received offer; False when this mailbox has one for this campaign already."""
-    table = Coordinator.__table__
-    statement = insert(table).values(values).on_conflict_do_nothing(
-        index_elements=[table.c.campaign_id, table.c.email_canonical], index_where=text("state = 'received'"),
-    ).returning(table.c.id)
-    inserted = db.session.execute(statement).first() is not None
+    inserted = insert_unless_present(Coordinator, values) is not None
     if not inserted:
         log.info("second coordinator offer from one mailbox ignored")
     return inserted

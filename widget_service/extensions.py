@@ -42,8 +42,8 @@ def prepared(name, build):
 
 
 def insert_unless_present(model, values):
-    """Insert a ``model`` row unless its mailbox has one in the campaign already (suspect rows
-    aside); the new row's id when it was inserted, else None.
+    """Insert a ``model`` row unless its mailbox has one in the campaign already (among the rows
+    ``model.ONE_PER_MAILBOX`` names); the new row's id when it was inserted, else None.
 
     ``ON CONFLICT DO NOTHING`` against the partial unique index on ``(campaign_id,
     email_canonical)`` rather than catching the error: the database is still the backstop for
@@ -56,7 +56,7 @@ def insert_unless_present(model, values):
             insert(table)
             .on_conflict_do_nothing(
                 index_elements=[table.c.campaign_id, table.c.email_canonical],
-                index_where=text("state <> 'suspect'"),
+                index_where=text(model.ONE_PER_MAILBOX),
             )
             .returning(table.c.id)
         )

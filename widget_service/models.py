@@ -72,6 +72,8 @@ class Signature(db.Model):
     SUSPECT = "suspect"  # caught by a bot trap; kept for review, never counted
     STATES = (COUNTED, PENDING, SUSPECT)
     COUNTED_STATES = (COUNTED,)
+    # The rows among which a mailbox signs once per campaign (the unique index's condition).
+    ONE_PER_MAILBOX = "state <> 'suspect'"
 
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
@@ -98,8 +100,8 @@ class Signature(db.Model):
             "campaign_id",
             "email_canonical",
             unique=True,
-            sqlite_where=text("state <> 'suspect'"),
-            postgresql_where=text("state <> 'suspect'"),
+            sqlite_where=text(ONE_PER_MAILBOX),
+            postgresql_where=text(ONE_PER_MAILBOX),
         ),
         CheckConstraint("state IN ('counted', 'pending', 'suspect')", name="state"),
         Index("ix_signature_campaign_created", "campaign_id", "created_at"),
@@ -163,6 +165,8 @@ class Coordinator(db.Model):
     PENDING = "pending"  # waiting for its mailbox's confirmation; MSP does not see it yet
     SUSPECT = "suspect"  # caught by a bot trap; kept for review
     STATES = (RECEIVED, PENDING, SUSPECT)
+    # The rows among which a mailbox offers once per campaign (the unique index's condition).
+    ONE_PER_MAILBOX = "state = 'received'"
 
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False)
@@ -189,8 +193,8 @@ class Coordinator(db.Model):
             "campaign_id",
             "email_canonical",
             unique=True,
-            sqlite_where=text("state = 'received'"),
-            postgresql_where=text("state = 'received'"),
+            sqlite_where=text(ONE_PER_MAILBOX),
+            postgresql_where=text(ONE_PER_MAILBOX),
         ),
         CheckConstraint("state IN ('received', 'pending', 'suspect')", name="state"),
     )
