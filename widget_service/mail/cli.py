@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import utcnow
-from . import coordinators, signatures, transport, worker
+from . import coordinators, outbox, signatures, transport, worker
 from .models import OutboxMail
 
 mail_cli = AppGroup("mail", help="Deliver the outbox's mails and see how it stands.")
@@ -49,7 +49,11 @@ def status_command():
 
 @mail_cli.command("expire")
 def expire_command():
-    """Delete what waited for a confirmation longer than WIDGET_PENDING_EXPIRY_DAYS (run it daily from cron)."""
+    """Delete what waited for a confirmation longer than WIDGET_PENDING_EXPIRY_DAYS, and mails
+    done more than a day ago (run it daily from cron)."""
     days = current_app.config["PENDING_EXPIRY_DAYS"]
     click.echo(f"pending signatures deleted: {signatures.expire(days)}")
     click.echo(f"pending offers to coordinate deleted: {coordinators.expire(days)}")
+    purged = outbox.purge(db.session)
+    db.session.commit()
+    click.echo(f"mails sent, cancelled or failed over a day ago deleted: {purged}")

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Campaign, Coordinator, utcnow
 from . import tokens, views
 from .messages import Draft, builder
-from .outbox import enqueue
+from .outbox import enqueue, forget
 
 KIND = "coordinator_confirm"
 TAG = "c"
@@ -70,18 +70,22 @@ def disown(offer):
         delete(Coordinator).where(Coordinator.id == offer.id, Coordinator.state == Coordinator.PENDING),
         execution_options={"synchronize_session": False},
     ).rowcount
+    if deleted == 1:
+        forget(db.session, KIND, [offer.id])
     db.session.commit()
     return deleted == 1
 
 
 def expire(days):
-    deleted = db.session.execute(
+    deleted = db.session.scalars(
         delete(Coordinator).where(Coordinator.state == Coordinator.PENDING,
-                                  Coordinator.created_at < utcnow() - timedelta(days=days)),
+                                  Coordinator.created_at < utcnow() - timedelta(days=days))
+        .returning(Coordinator.id),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    ).all()
+    forget(db.session, KIND, deleted)
     db.session.commit()
-    return deleted
+    return len(deleted)
 
 
 views.ACTIONS[TAG] = (confirm, disown, lambda offer: offer.state == Coordinator.PENDING)

@@ -4,12 +4,16 @@
 the mail with its cause, and a rollback of the cause drops the mail too. Every mail to one
 address counts against ``WIDGET_MAIL_DAILY_LIMIT``, whatever asks for it: a form that anybody can
 fill in with anybody's address must not become a way to flood a mailbox.
+
+A mail's row is personal data (an address, and what it was about): it is deleted with its cause
+when that is disowned or expires (``forget``), and ``purge`` (``flask mail expire``) deletes the
+rows that are done once the daily limit, which counts a day of rows, no longer needs them.
 """
 import logging
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select
 
 from ..models import utcnow
 from ..ratelimits import keyed_hash
@@ -63,3 +67,20 @@ def last_queued(session, kind, ref_id):
     return session.scalar(
         select(func.max(OutboxMail.created_at)).where(OutboxMail.kind == kind, OutboxMail.ref_id == ref_id)
     )
+
+
+def forget(session, kind, ref_ids):
+    """Delete the mails of ``kind`` about the rows ``ref_ids`` (their cause is gone), in
+    ``session``'s transaction."""
+    if ref_ids:
+        session.execute(delete(OutboxMail).where(OutboxMail.kind == kind, OutboxMail.ref_id.in_(ref_ids)),
+                        execution_options={"synchronize_session": False})
+
+
+def purge(session, older_than=DAY):
+    """Delete sent, cancelled and failed mails queued more than ``older_than`` ago (the daily
+    limit reads one ``DAY`` of rows); how many. Queued mails stay: they are still being tried."""
+    return session.execute(
+        delete(OutboxMail).where(OutboxMail.state != OutboxMail.QUEUED, OutboxMail.created_at < utcnow() - older_than),
+        execution_options={"synchronize_session": False},
+    ).rowcount

@@ -9,15 +9,16 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
+from .. import events
 from ..counting import add_to_count, counted
 from ..extensions import db
 from ..models import Campaign, Signature, Subscription, utcnow
 from ..subscriptions import record_subscription
 from . import tokens, views
 from .messages import Draft, builder
-from .outbox import enqueue, last_queued
+from .outbox import enqueue, forget, last_queued
 
 KIND = "signature_confirm"
 TAG = "s"
@@ -50,7 +51,7 @@ def confirm_mail(mail):
 
 def confirm(signature):
     """Count a pending signature (True), once; False when it was not pending any more."""
-    campaign_id = signature.campaign_id
+    campaign_id, created = signature.campaign_id, signature.created_at
     changed = db.session.execute(
         update(Signature).where(Signature.id == signature.id, Signature.state == Signature.PENDING)
         .values(state=Signature.COUNTED),
@@ -65,27 +66,42 @@ def confirm(signature):
                             Subscription.PETITION, confirmed=True)
     db.session.commit()
     counted(campaign_id, *reported)
+    events.changed_signatures(campaign_id, created)  # its hour may be rolled up already
     return True
 
 
 def disown(signature):
     """"This was not me": delete a pending signature; a counted one stays (its owner confirmed it)."""
+    campaign_id, created = signature.campaign_id, signature.created_at  # read before the row is gone
     deleted = db.session.execute(
         delete(Signature).where(Signature.id == signature.id, Signature.state == Signature.PENDING),
         execution_options={"synchronize_session": False},
     ).rowcount
+    if deleted == 1:
+        forget(db.session, KIND, [signature.id])
     db.session.commit()
+    if deleted == 1:
+        events.changed_signatures(campaign_id, created)
     return deleted == 1
 
 
 def expire(days):
     """Delete pending signatures older than ``days``; how many."""
-    deleted = db.session.execute(
-        delete(Signature).where(Signature.state == Signature.PENDING, Signature.created_at < utcnow() - timedelta(days=days)),
+    ranges = db.session.execute(  # per campaign, the times of those about to go
+        select(Signature.campaign_id, func.min(Signature.created_at), func.max(Signature.created_at))
+        .where(Signature.state == Signature.PENDING, Signature.created_at < utcnow() - timedelta(days=days))
+        .group_by(Signature.campaign_id)
+    ).all()
+    deleted = db.session.scalars(
+        delete(Signature).where(Signature.state == Signature.PENDING, Signature.created_at < utcnow() - timedelta(days=days))
+        .returning(Signature.id),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    ).all()
+    forget(db.session, KIND, deleted)
     db.session.commit()
-    return deleted
+    for campaign_id, since, until in ranges:
+        events.changed_signatures(campaign_id, since, until)
+    return len(deleted)
 
 
 views.ACTIONS[TAG] = (confirm, disown, lambda signature: signature.state == Signature.PENDING)
