@@ -212,3 +212,31 @@ def test_messages_of_the_core_rules_are_in_the_pages_language(admin, campaign):
     page = post(admin, f"/console/campaigns/{campaign}/donations?lang=ur", currencies=["PKR"], default_currency="PKR",
                 external_url="ftp://msp.example", lang="ur")
     assert errors_of(page) == {"external_url": "صفحے کا پورا پتہ لکھیں، جو https:// سے شروع ہو۔"}
+
+
+def console_functions_run(client, path):
+    """The console's functions that run while ``client`` gets ``path``, by module and name."""
+    import sys
+
+    called = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and "/widget_service/console/" in frame.f_code.co_filename:
+            called.add((frame.f_globals.get("__name__"), frame.f_code.co_name))
+
+    sys.setprofile(profile)
+    try:
+        response = client.get(path)
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200
+    return called
+
+
+def test_a_public_request_runs_no_console_view_code(client, campaign):
+    """The forms' larger body limit is the console gate's, for its views only: the public count
+    (asked on every widget view) runs nothing of the console beyond its cookie-free session
+    and its headers check."""
+    called = console_functions_run(client, f"/api/v1/campaigns/{campaign}/count")
+    assert {module for module, _ in called} <= {"widget_service.console", "widget_service.console.sessions"}, called
+    assert ("widget_service.console", "gate") not in called

@@ -80,10 +80,15 @@ def _client_identifier():
 @bp.before_request
 def gate():
     """Every console view is checked here before it runs: its role (a view with no mark is
-    admin-only: forgetting one fails closed), then the CSRF token of anything but a read."""
+    admin-only: forgetting one fails closed), its body limit (``auth.larger_body``), then the
+    CSRF token of anything but a read (which reads the form)."""
     view = current_app.view_functions.get(request.endpoint)
     if view is None:
         abort(404)
+    larger = getattr(view, "msp_console_max_bytes", None)
+    if larger is not None:
+        extra_bytes, setting = larger
+        request.max_content_length = extra_bytes + (current_app.config[setting] if setting else 0)
     if not getattr(view, "msp_console_public", False):
         refusal = auth.refuse(getattr(view, "msp_console_role", "admin"))
         if refusal is not None:

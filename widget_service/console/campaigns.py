@@ -21,11 +21,12 @@ from ..extensions import db
 from ..models import Campaign, CampaignFile, CampaignText
 from . import audit, bp
 from . import campaign_forms as forms
-from .auth import console_url, role_required
+from .auth import console_url, larger_body, role_required
 from .moderation import campaign_choices
 
 SLUG_TAKEN = _l("A campaign with this short name exists already: choose another.")
-# Bodies these forms may send: the global limit (WIDGET_MAX_BODY_BYTES) is sized for a signature.
+# Bodies these forms may send (campaign texts: Urdu triples in a URL-encoded form; uploads, the
+# file and the form around it): the global limit (WIDGET_MAX_BODY_BYTES) is sized for a signature.
 TEXT_FORM_BYTES = 1024 * 1024
 SAVED = {
     "texts": _l("The texts and settings are saved."),
@@ -35,16 +36,6 @@ SAVED = {
     "reopened": _l("The campaign is open again."),
     "created": _l("The campaign is created. Check its texts and settings below."),
 }
-
-
-@bp.before_app_request
-def allow_larger_forms():
-    """Campaign texts (Urdu triples in a URL-encoded form) and uploads exceed the body limit
-    sized for signatures; raised for these forms only, before the CSRF check reads the form."""
-    if request.endpoint == "console.campaign_file":
-        request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + TEXT_FORM_BYTES
-    elif request.endpoint in ("console.new_campaign", "console.campaign_texts", "console.campaign_donations"):
-        request.max_content_length = TEXT_FORM_BYTES
 
 
 @bp.get("/campaigns")
@@ -59,6 +50,7 @@ def campaigns():
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @role_required("admin")
+@larger_body(TEXT_FORM_BYTES)
 def new_campaign():
     if request.method == "GET":
         return render_template("console/campaign_new.html", form={"goal": "0", "captcha": "on"}, errors={})
@@ -116,6 +108,7 @@ def _edit_page(campaign, errors=None, form=None, status=200, section=None):
 
 @bp.post("/campaigns/<slug>/texts")
 @role_required("admin")
+@larger_body(TEXT_FORM_BYTES)
 def campaign_texts(slug):
     campaign = find_campaign(slug)
     texts, errors = forms.parse_texts(request.form)
@@ -145,6 +138,7 @@ def campaign_texts(slug):
 
 @bp.post("/campaigns/<slug>/donations")
 @role_required("admin")
+@larger_body(TEXT_FORM_BYTES)
 def campaign_donations(slug):
     campaign = find_campaign(slug)
     values, errors = forms.parse_donations(request.form)
@@ -165,6 +159,7 @@ def campaign_donations(slug):
 
 @bp.post("/campaigns/<slug>/files/<any(report, kit, image):kind>")
 @role_required("admin")
+@larger_body(TEXT_FORM_BYTES, "ATTACHMENT_MAX_BYTES")
 def campaign_file(slug, kind):
     """Upload ``kind``, link it to an address (report, kit), or remove it, with the CLI's checks."""
     campaign = find_campaign(slug)
