@@ -40,6 +40,10 @@ class Links(HTMLParser):
         if tag == "a":
             self._open = None
 
+    def by_id(self, anchor_id):
+        [anchor] = [a for a in self.anchors if a.get("id") == anchor_id]
+        return anchor
+
     def share(self):
         return [a for a in self.anchors if a.get("class", "").startswith("s-")]
 

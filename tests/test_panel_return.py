@@ -1,52 +1,26 @@
 """No dead ends: the coordinator, notify-me and donate widgets that the take-action panel opens
 lead back to it, through a plain link (no JavaScript needed) that survives the form's post."""
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-ORIGIN = "https://ally.example.org"
+from .test_actions import ORIGIN, Links
+
 BACK_TEXT = {"en": "Back to all the ways to help", "ur": "مدد کے تمام طریقوں پر واپس جائیں"}
 KINDS = ("coordinator", "notify", "donate")
 
 
-class Anchors(HTMLParser):
-    """Every ``<a>``: its attributes and its text."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.anchors, self._open = [], None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self._open = dict(attrs, text="")
-            self.anchors.append(self._open)
-
-    def handle_data(self, data):
-        if self._open is not None:
-            self._open["text"] += data
-
-    def handle_endtag(self, tag):
-        if tag == "a":
-            self._open = None
-
-    def by_id(self, anchor_id):
-        [anchor] = [a for a in self.anchors if a.get("id") == anchor_id]
-        return anchor
-
-
 def back_link(html, lang="en"):
     """The href of the page's way back to the panel, or None."""
-    found = [a["href"] for a in Anchors(html).anchors if BACK_TEXT[lang] in a["text"]]
+    found = [a["href"] for a in Links(html).anchors if BACK_TEXT[lang] in a["text"]]
     assert len(found) <= 1, found
     return found[0] if found else None
 
 
 def chosen(client, page_url, kind):
     """Follow the panel's link to ``kind`` from the page at ``page_url``."""
-    href = Anchors(client.get(page_url).data.decode()).by_id(f"act-{kind}")["href"]
+    href = Links(client.get(page_url).data.decode()).by_id(f"act-{kind}")["href"]
     response = client.get(href)
     assert response.status_code == 200, (kind, response.status_code)
     return href, response.data.decode()
