@@ -65,6 +65,7 @@ def init_app(app):
     app.jinja_env.globals["console_url"] = auth.console_url
     app.register_blueprint(bp)
     cli.init_app(app)
+    stats.init_app(app)  # late changes to signatures (events.signatures_changed) recount their hours
 
     @app.after_request
     def console_headers(response):

@@ -21,8 +21,9 @@ still add to it can be in flight. The signing path is untouched: it neither read
 these tables.
 
 Whatever changes signatures after their hour was rolled up must call ``recount`` over their
-time range once its change has committed (moderation does); ``flask stats recount SLUG``
-repairs everything after a change made by hand.
+time range once its change has committed (moderation does; the mail subpackage's confirm,
+not-me and expiry send ``events.signatures_changed``, connected here by ``init_app``);
+``flask stats recount SLUG`` repairs everything after a change made by hand.
 
 A day bucket of the day ``rolled_until`` falls in holds that day up to ``rolled_until``; each
 rollup counts that day again from its start (its cost is one day's signatures at most).
@@ -32,6 +33,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import Date, Index, case, cast, delete, func, literal_column, select, tuple_, update
 
+from .. import events
 from ..extensions import db, insert
 from ..models import Coordinator, Signature, utcnow
 
@@ -198,6 +200,18 @@ def recount(campaign_id, since=None, until=None):
         _rebuild(campaign_id, start, end, end_of_buckets)
     db.session.commit()
     return end_of_buckets
+
+
+def init_app(app):
+    events.signatures_changed.connect(_signatures_changed, sender=app, weak=False)
+
+
+def _signatures_changed(app, campaign_id, since, until):
+    # No rollup has reached the current hour (even with no settle time), nor is one counting it:
+    # a change there needs nothing, and the common case takes no lock.
+    if since is not None and floor_hour(since) >= floor_hour(utcnow()):
+        return
+    recount(campaign_id, since, None if until is None else until + timedelta(microseconds=1))  # until included
 
 
 def _lock(campaign_id, wait):
