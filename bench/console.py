@@ -35,14 +35,13 @@ import threading
 import time
 from pathlib import Path
 
-import redis
 import requests
 import sqlalchemy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.run import REDIS_URL, SIGN_LUA, Service, run_wrk  # noqa: E402
-from bench.seed import seeded_schema  # noqa: E402
+from bench.seed import redis_keys_removed, seeded_schema, service_env  # noqa: E402
 from tests.console.conftest import make_staff  # noqa: E402  (a set-up staff account, as the tests make)
 
 
@@ -211,15 +210,8 @@ def main():
     parser.add_argument("--no-rollup", action="store_true", help="no hourly rollup's work in the runs with the console")
     args = parser.parse_args()
     with seeded_schema(args.signatures) as seeded, tempfile.TemporaryDirectory() as scratch:
-        prefix = f"{seeded.schema}:"
-        env = {
-            # The seeding app's key: staff TOTP secrets are stored encrypted under it.
-            "WIDGET_ENV": "production", "WIDGET_SECRET_KEY": seeded.app.config["SECRET_KEY"],
-            "WIDGET_DATABASE_URL": seeded.database_url, "WIDGET_REDIS_URL": REDIS_URL, "WIDGET_REDIS_PREFIX": prefix,
-            "WIDGET_TRUSTED_PROXIES": "1", "WIDGET_PUBLIC_URL": "http://127.0.0.1", "WIDGET_LOG_LEVEL": "WARNING",
-            "WIDGET_PRIVACY_CONTACT": "privacy@example.org",
-        }
-        try:
+        env = service_env(seeded, REDIS_URL)
+        with redis_keys_removed(REDIS_URL, env["WIDGET_REDIS_PREFIX"]):
             print(f"first `flask stats rollup` of {args.signatures:,} signatures: {first_rollup(seeded, env):.1f} s; "
                   f"then each hour's: {hourly_rollup_ms(seeded):.0f} ms")
             account = make_staff(seeded.app, "viewer")
@@ -247,11 +239,6 @@ def main():
                       f"(pairs {min(ratios):.2f} to {max(ratios):.2f}); load average {os.getloadavg()[0]:.1f}")
             finally:
                 service.stop()
-        finally:
-            client = redis.Redis.from_url(REDIS_URL)
-            for key in client.scan_iter(f"*{prefix}*"):
-                client.delete(key)
-            client.close()
 
 
 if __name__ == "__main__":

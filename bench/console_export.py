@@ -29,14 +29,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.console import Console  # noqa: E402
 from bench.run import REDIS_URL, Service  # noqa: E402
-from bench.seed import seeded_schema  # noqa: E402
+from bench.seed import redis_keys_removed, seeded_schema, service_env  # noqa: E402
 from tests.console.conftest import make_staff  # noqa: E402
 
 BUDGET_MB = 50
@@ -130,15 +129,8 @@ def main():
         if args.moderation:
             moderation_timings(seeded)
             return
-        prefix = f"{seeded.schema}:"
-        env = {
-            # The seeding app's key: staff TOTP secrets are stored encrypted under it.
-            "WIDGET_ENV": "production", "WIDGET_SECRET_KEY": seeded.app.config["SECRET_KEY"],
-            "WIDGET_DATABASE_URL": seeded.database_url, "WIDGET_REDIS_URL": REDIS_URL, "WIDGET_REDIS_PREFIX": prefix,
-            "WIDGET_TRUSTED_PROXIES": "1", "WIDGET_PUBLIC_URL": "http://127.0.0.1", "WIDGET_LOG_LEVEL": "WARNING",
-            "WEB_CONCURRENCY": "1",
-        }
-        try:
+        env = service_env(seeded, REDIS_URL, WEB_CONCURRENCY="1")
+        with redis_keys_removed(REDIS_URL, env["WIDGET_REDIS_PREFIX"]):
             account = make_staff(seeded.app, "admin")
             service = Service(env)
             try:
@@ -166,11 +158,6 @@ def main():
                     raise SystemExit(f"the file has {rows:,} rows, the database {expected:,} signatures")
             finally:
                 service.stop()
-        finally:
-            client = redis.Redis.from_url(REDIS_URL)
-            for key in client.scan_iter(f"*{prefix}*"):
-                client.delete(key)
-            client.close()
 
 
 if __name__ == "__main__":

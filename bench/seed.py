@@ -146,6 +146,36 @@ def seeded_schema(signatures=1_000_000, days=90, partners=50, countries=60, keep
         admin.dispose()
 
 
+def service_env(seeded, redis_url, **extra):
+    """The ``WIDGET_*`` settings of a gunicorn serving ``seeded`` as in production, with its Redis
+    keys under a prefix of its own (``redis_keys_removed`` cleans them up)."""
+    return {
+        # The seeding app's key: staff TOTP secrets are stored encrypted under it.
+        "WIDGET_ENV": "production", "WIDGET_SECRET_KEY": seeded.app.config["SECRET_KEY"],
+        "WIDGET_DATABASE_URL": seeded.database_url, "WIDGET_REDIS_URL": redis_url,
+        "WIDGET_REDIS_PREFIX": f"{seeded.schema}:", "WIDGET_TRUSTED_PROXIES": "1",
+        "WIDGET_PUBLIC_URL": "http://127.0.0.1", "WIDGET_LOG_LEVEL": "WARNING",
+        "WIDGET_PRIVACY_CONTACT": "privacy@example.org",
+        # Signatures count as they are stored, as bench/run.py measures them.
+        "WIDGET_CONFIRM_SIGNATURES": "false",
+        **extra,
+    }
+
+
+@contextmanager
+def redis_keys_removed(redis_url, prefix):
+    """Delete every Redis key under ``prefix`` on the way out."""
+    import redis
+
+    try:
+        yield
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--signatures", type=int, default=1_000_000)
