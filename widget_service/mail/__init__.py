@@ -7,7 +7,7 @@ receivers here, which add an outbox row to the same transaction.
 from .. import events
 from ..config import ConfigError
 from . import models  # noqa: F401  (the outbox table, for create_all and migrations)
-from . import cli, coordinators, signatures, subscriptions, transport, views
+from . import cli, coordinators, messages, signatures, subscriptions, transport, views
 
 
 def init_app(app):
@@ -16,6 +16,7 @@ def init_app(app):
         raise ConfigError("WIDGET_MAIL_FROM must be set (such as Minority Support Pakistan <campaigns@example.org>)")
     if bool(app.config["DKIM_KEY_FILE"]) != bool(app.config["DKIM_SELECTOR"]):
         raise ConfigError("WIDGET_DKIM_KEY_FILE and WIDGET_DKIM_SELECTOR go together")
+    app.extensions["msp_dkim_key"] = messages.load_dkim_key(app.config["DKIM_KEY_FILE"], app.config["DKIM_SELECTOR"])
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.mail_cli)
     events.subscription_created.connect(subscriptions.on_created, sender=app, weak=False)

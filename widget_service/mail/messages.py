@@ -15,6 +15,8 @@ import dkim
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..config import ConfigError
+
 DEV_SENDER = "Minority Support Pakistan <no-reply@localhost>"
 RTL_LANGUAGES = {"ur"}
 _BUILDERS = {}
@@ -73,12 +75,29 @@ def render(mail):
     return sign(message.as_bytes(policy=policy))
 
 
+def load_dkim_key(path, selector):
+    """The DKIM key of ``WIDGET_DKIM_KEY_FILE`` (None when unset), read once at start and tried
+    on a sample mail: a key that cannot sign stops the start instead of every mail."""
+    if not path:
+        return None
+    try:
+        key = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"WIDGET_DKIM_KEY_FILE cannot be read: {error.strerror}") from None
+    try:
+        dkim.sign(b"From: check@example.org\r\nSubject: check\r\n\r\ncheck\r\n", selector.encode(),
+                  b"example.org", key, include_headers=[b"From"])
+    except (dkim.DKIMException, ValueError):  # (its words might quote the key: not repeated)
+        raise ConfigError("WIDGET_DKIM_KEY_FILE is not a PEM RSA private key (PKCS#1 or PKCS#8) that can sign") from None
+    return key
+
+
 def sign(data):
     """Prepend a DKIM signature when ``WIDGET_DKIM_KEY_FILE`` and ``WIDGET_DKIM_SELECTOR`` are set."""
-    config = current_app.config
-    if not (config["DKIM_KEY_FILE"] and config["DKIM_SELECTOR"]):
+    key = current_app.extensions.get("msp_dkim_key")
+    if key is None:
         return data
-    key = Path(config["DKIM_KEY_FILE"]).read_bytes()
+    config = current_app.config
     domain = config["DKIM_DOMAIN"] or sender_domain()
     signature = dkim.sign(
         data, config["DKIM_SELECTOR"].encode(), domain.encode(), key,

@@ -7,7 +7,8 @@ outcome against its claim. A worker that dies mid-batch leaves its rows to be cl
 the lease ends. The lease is far longer than a batch can take (``BATCH`` mails, each bounded by
 ``WIDGET_SMTP_TIMEOUT_SECONDS``), so no two workers hold a row at once.
 
-Temporary failures (4xx, a server down or cutting the line) are tried again after
+Temporary failures (4xx, a server down or cutting the line), and a mail that could not be built
+(its builder or template failed), are tried again after
 ``WIDGET_MAIL_RETRY_SECONDS``, doubling up to ``MAX_RETRY_SECONDS``, for ``GIVE_UP_AFTER``; a
 permanent one (5xx) is recorded and never tried again. Nothing is lost while the server is down.
 """
@@ -21,6 +22,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..log_privacy import mask
 from ..models import utcnow
 from . import messages, transport
 from .models import OutboxMail
@@ -45,12 +47,17 @@ def claim(batch=BATCH):
         (OutboxMail.lease_until.is_(None)) | (OutboxMail.lease_until < now),
     )
     chosen = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(batch).with_for_update(skip_locked=True)
-    db.session.execute(
-        update(OutboxMail).where(OutboxMail.id.in_(chosen), *due).values(claim=token, lease_until=now + lease()),
+    claimed = db.session.scalars(
+        update(OutboxMail).where(OutboxMail.id.in_(chosen), *due).values(claim=token, lease_until=now + lease())
+        .returning(OutboxMail.id),
         execution_options={"synchronize_session": False},
-    )
+    ).all()
     db.session.commit()
-    return db.session.scalars(select(OutboxMail).where(OutboxMail.claim == token).order_by(OutboxMail.id)).all()
+    if not claimed:
+        return []
+    # By primary key: ``claim`` has no index, and a poll must not read the whole outbox.
+    return db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(claimed), OutboxMail.claim == token)
+                              .order_by(OutboxMail.id)).all()
 
 
 def _record(mail, **values):
@@ -79,7 +86,12 @@ def deliver(mails, mailer):
     sent, connection = 0, None
     try:
         for mail in mails:
-            data = messages.render(mail)
+            try:
+                data = messages.render(mail)
+            except Exception as error:  # a mail that cannot be built must not hold up the others
+                db.session.rollback()
+                _retry_later(mail, "could not build the mail: " + mask(f"{error.__class__.__name__}: {error}")[:160])
+                continue
             if data is None:
                 _record(mail, state=OutboxMail.CANCELLED)
                 continue
