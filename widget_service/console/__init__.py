@@ -9,7 +9,9 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
 
+from ..errors import HTTP_MESSAGES, WidgetError
 from ..ratelimits import client_network, keyed_hash
 from .sessions import ConsoleSessions, is_console_path
 
@@ -105,16 +107,27 @@ def csrf_failed(error):
     return render_template("console/error.html", status=400, message=message), 400
 
 
-@bp.errorhandler(401)
-def not_signed_in(error):
-    message = _("Your session has ended. Please sign in again.")
-    return render_template("console/error.html", status=401, message=message, sign_in_link=True), 401
+# What an HTTP error says in the console where it says more than the public pages do.
+CONSOLE_MESSAGES = {
+    401: _l("Your session has ended. Please sign in again."),
+    403: _l("Your account may not open this page. An administrator can tell you more."),
+}
 
 
-@bp.errorhandler(403)
-def not_allowed(error):
-    message = _("Your account may not open this page. An administrator can tell you more.")
-    return render_template("console/error.html", status=403, message=message), 403
+def _error_page(status, message):
+    """An error in a console view, on the console's page (the sign-in link on a 401)."""
+    return render_template("console/error.html", status=status, message=message, sign_in_link=status == 401), status
+
+
+@bp.errorhandler(WidgetError)
+def widget_error(error):
+    return _error_page(error.status, str(error.message))
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error):
+    message = CONSOLE_MESSAGES.get(error.code) or HTTP_MESSAGES.get(error.code) or error.description or error.name
+    return _error_page(error.code, str(message))
 
 
 @bp.app_template_global()

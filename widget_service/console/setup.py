@@ -111,8 +111,3 @@ def setup_authenticator():
     login_user(staff)
     accounts.signed_in(staff)
     return render_template("console/setup_done.html", account=staff, codes=codes, next_url=console_url("console.home"))
-
-
-@bp.errorhandler(404)
-def not_found(error):
-    return render_template("console/error.html", status=404, message=_("There is nothing at this address.")), 404
