@@ -154,6 +154,20 @@ def test_commands_refuse_bad_input_and_change_nothing(app, runner):
     assert runner.invoke(args=["staff", "list"]).output.count("@") == 1
 
 
+@pytest.mark.parametrize("email", ["@", "amina@", "@msp.example", "amina@msp", "amina msp@msp.example", "a" * 250 + "@msp.example"])
+def test_create_refuses_what_is_not_an_email_address(runner, email):
+    result = runner.invoke(args=["staff", "create", email, "--role", "viewer"])
+    assert result.exit_code == 1 and "is not an email address" in result.output
+    assert "@" not in runner.invoke(args=["staff", "list"]).output
+
+
+def test_create_keeps_one_spelling_of_an_address_invisible_characters_dropped(app, runner):
+    create(runner, "Pat\u034f@MSP.example")  # a combining grapheme joiner: printable, and invisible
+    assert runner.invoke(args=["staff", "list"]).output.split("\t")[0] == "pat@msp.example"
+    again = runner.invoke(args=["staff", "create", "pat@msp.example", "--role", "admin"])
+    assert again.exit_code == 1 and "already" in again.output
+
+
 def test_without_a_public_url_production_refuses_to_print_a_link(make_app):
     app = make_app(PUBLIC_URL="")
     result = app.test_cli_runner().invoke(args=["staff", "create", "x@msp.example", "--role", "viewer"])
