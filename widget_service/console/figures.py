@@ -50,8 +50,9 @@ class Figures:
     daily: list  # [(day, counted signatures)], Pakistan time, from the first day to today
     held_back: dict  # {state: signatures} of the states that do not count
     breakdowns: dict  # {dimension: Breakdown}
-    coordinators: dict  # {region: offers}, suspect offers aside
-    coordinators_held_back: int
+    coordinators: dict  # {region: offers}: received ones only (confirmed, when confirmation is asked)
+    coordinators_held_back: int  # suspect offers
+    coordinators_pending: int  # offers still waiting for their mailbox's confirmation
     subscribers: dict  # {"confirmed" | "waiting" | "unsubscribed": subscriptions}
     donations: list  # [(currency, interval, amount in minor units, gifts)]
     rolled_until: datetime | None
@@ -83,7 +84,7 @@ def dashboard_figures(campaign, now=None):
     for (_, state), signatures in per_day.items():
         if state not in Signature.COUNTED_STATES:
             held_back[state] += signatures
-    regions, coordinators_held_back = _coordinators(campaign.id)
+    regions, coordinators_held_back, coordinators_pending = _coordinators(campaign.id)
     return Figures(
         total=current_count(campaign.id),
         goal=campaign.goal,
@@ -96,6 +97,7 @@ def dashboard_figures(campaign, now=None):
         breakdowns=breakdowns,
         coordinators=regions,
         coordinators_held_back=coordinators_held_back,
+        coordinators_pending=coordinators_pending,
         subscribers=_subscribers(campaign.id),
         donations=_donations(campaign.id),
         rolled_until=end_of_buckets,
@@ -159,18 +161,22 @@ def _read_tail(campaign_id, since, first_hour, week_start, per_day, per_hour, br
 
 
 def _coordinators(campaign_id):
+    """``({region: received offers}, suspect offers, pending offers)``: an offer still waiting for
+    its mailbox's confirmation is nobody MSP may call on yet."""
     regions = defaultdict(int)
-    held_back = 0
+    held_back = pending = 0
     for state, region, offers in db.session.execute(
         select(Coordinator.state, Coordinator.region, func.count())
         .where(Coordinator.campaign_id == campaign_id)
         .group_by(Coordinator.state, Coordinator.region)
     ):
-        if state == Coordinator.SUSPECT:
-            held_back += offers
-        else:
+        if state == Coordinator.RECEIVED:
             regions[region] += offers
-    return dict(regions), held_back
+        elif state == Coordinator.PENDING:
+            pending += offers
+        else:
+            held_back += offers
+    return dict(regions), held_back, pending
 
 
 def _subscribers(campaign_id):
