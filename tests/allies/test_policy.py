@@ -20,7 +20,7 @@ def test_open_by_default_and_partners_only_when_set(app, client, runner, campaig
     for kind in KINDS:
         response = client.get(f"/widgets/{campaign}/{kind}?origin=https://elsewhere.example")
         assert response.status_code == 200, kind
-        assert ancestors(response) == "https://blog.quetta.example https://lahore.example https://quetta.example", kind
+        assert ancestors(response) == "'self' https://blog.quetta.example https://lahore.example https://quetta.example", kind
     allowed = client.get(f"/embed/{campaign}/refusal?origin=https://lahore.example")
     assert allowed.status_code == 204 and allowed.headers["Access-Control-Allow-Origin"] == "*"
     refused = client.get(f"/embed/{campaign}/refusal?origin=https://elsewhere.example&lang=en")
@@ -45,12 +45,22 @@ def test_the_header_is_the_same_for_every_visitor(client, runner, campaign, make
         ancestors(client.get(f"/widgets/{campaign}/petition?origin={origin}", headers={"Referer": f"{origin}/page"}))
         for origin in ("https://quetta.example", "https://other.example", "")
     }
-    assert seen == {"https://quetta.example"}
+    assert seen == {"'self' https://quetta.example"}
 
 
-def test_no_partner_origins_means_no_frame_and_unknown_campaigns_are_unchanged(client, runner, campaign):
+def test_the_services_own_pages_may_frame_a_partners_only_campaigns_widgets(app, client, runner, campaign):
+    """The campaign page and the snippet builder's preview frame the widget from the service's
+    own origin: 'self' in frame-ancestors, and the loader's question answered 204 there."""
     runner.invoke(args=["partners", "policy", campaign, "partners"])
-    assert ancestors(client.get(f"/widgets/{campaign}/petition")) == "'none'"
+    app.config["PUBLIC_URL"] = "https://widgets.example"
+    assert client.get(f"/embed/{campaign}/refusal?origin=https://widgets.example").status_code == 204
+    assert client.get(f"/embed/{campaign}/refusal?origin=https://widgets.example.evil").status_code == 200
+    assert ancestors(client.get(f"/widgets/{campaign}/petition")).startswith("'self'")
+
+
+def test_no_partner_origins_leaves_only_the_services_own_pages_and_unknown_campaigns_are_unchanged(client, runner, campaign):
+    runner.invoke(args=["partners", "policy", campaign, "partners"])
+    assert ancestors(client.get(f"/widgets/{campaign}/petition")) == "'self'"  # the service's own pages only
     assert client.get("/embed/no-such-campaign/refusal?origin=https://a.example").status_code == 204
     assert runner.invoke(args=["partners", "policy", "no-such-campaign", "partners"]).exit_code != 0
     assert runner.invoke(args=["partners", "policy", campaign, "closed"]).exit_code != 0

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from ..cache import TTLCache
 from ..campaigns import find_campaign
 from ..errors import CampaignNotFound
+from ..sharing import public_base
 from ..validation import clean_origin
 from .partners import embedding_origins
 
@@ -61,8 +62,9 @@ def frame_ancestors(response):
         log.warning("embed policy unreadable: %s", error.__class__.__name__)
         origins = ()
     if origins is not None:
+        # 'self': the service's own pages (the campaign page, the snippet builder's preview).
         response.headers["Content-Security-Policy"] = csp.replace(
-            "frame-ancestors *", "frame-ancestors " + (" ".join(origins) or "'none'")
+            "frame-ancestors *", " ".join(("frame-ancestors 'self'", *origins))
         )
     return response
 
@@ -72,7 +74,7 @@ def refusal(slug, origin):
     when it may show the widget."""
     origins = allowed_origins(slug)
     origin = clean_origin(origin)
-    if origins is None or (origin is not None and origin in origins):
+    if origins is None or (origin is not None and (origin in origins or origin == clean_origin(public_base()))):
         return None
     contact = current_app.config["PRIVACY_CONTACT"] or "Minority Support Pakistan"
     return _(
