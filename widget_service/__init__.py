@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import allies, attachments, captcha, cli, config, console, counting, http_guards, log_privacy, mail, protection, redis_client
+from . import allies, attachments, captcha, cli, compression, config, console, counting, http_guards, log_privacy, mail, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
@@ -36,6 +36,7 @@ def create_app(overrides=None):
     protection.init_app(app)
     register_errorhandlers(app)
     register_assets(app)
+    compression.init_app(app)  # before the headers: it runs after them, on what views decided
     register_headers(app)
     http_guards.init_app(app)  # last: its redirect is the one the other after-request hooks finish
     register_template_context(app)
