@@ -35,6 +35,8 @@ ROWS = [
     ("GET", "/embed.js", {}, PUBLIC),
     ("GET", "/embed/{slug}/refusal?origin=https://ally.example", {}, None),
     ("GET", "/partners/stats/not-a-token", {}, None),
+    ("GET", "/embed/{slug}?kind=donate&widget_lang=ur", {}, NO_CACHE),
+    ("GET", "/allies/static/builder.js", {}, NO_CACHE),
     ("GET", "/c/{slug}", {}, NO_CACHE),
     ("GET", "/c/{slug}/report", {}, None),
     ("GET", "/c/{slug}/card.png", {}, PUBLIC),

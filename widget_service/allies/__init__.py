@@ -6,7 +6,7 @@ blueprint, so they are imported here, before any app registers that blueprint).
 """
 from flask import Blueprint
 
-bp = Blueprint("allies", __name__, template_folder="templates")
+bp = Blueprint("allies", __name__, template_folder="templates", static_folder="static", static_url_path="/allies/static")
 
 from . import console_views, models, views  # noqa: E402,F401  (tables for db.metadata; views on the bps)
 from . import policy  # noqa: E402

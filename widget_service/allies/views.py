@@ -1,7 +1,16 @@
-"""The allies' public pages: a partner's private statistics link (and, later, the builder)."""
+"""The allies' public pages: the snippet builder and a partner's private statistics link."""
 from flask import abort, current_app, render_template, request
+from flask_babel import get_locale
 
-from . import bp, partners, policy, statistics
+from ..campaigns import find_campaign
+from ..sharing import public_base
+from . import bp, builder, partners, policy, statistics
+
+# The builder frames the widget it previews (from this same service) and is framed by nobody.
+BUILDER_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 # The statistics page: never cached, never framed, no referrer (its address is the secret).
 PRIVATE_HEADERS = {
@@ -44,3 +53,26 @@ def embed_refusal(slug):
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={policy.CACHE_SECONDS}"
     return response
+
+
+@bp.get("/embed/<slug>")
+def snippet_builder(slug):
+    """The snippet builder: choose a widget, its language and your partner key (a GET form, so
+    it works without JavaScript; ``builder.js`` updates it as you choose), see the real widget,
+    copy the snippet. Nothing personal on it; revalidated like the campaign page."""
+    campaign = find_campaign(slug)
+    choice = builder.Choice.from_args(request.args)
+    base = public_base()
+    html = render_template(
+        "allies/builder.html",
+        campaign=campaign,
+        text=campaign.text(str(get_locale())),
+        choice=choice,
+        kinds=builder.KINDS,
+        titles=builder.TITLES,
+        base=base,
+        script_snippet=builder.script_snippet(base, slug, choice),
+        iframe_snippet=builder.iframe_snippet(base, slug, choice),
+        preview_url=builder.iframe_url("", slug, choice),
+    )
+    return html, 200, {"Content-Security-Policy": BUILDER_CSP, "Cache-Control": "no-cache"}

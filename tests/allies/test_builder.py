@@ -1,0 +1,103 @@
+"""The snippet builder ``/embed/<slug>``: a GET form that works without JavaScript, its snippets
+the documented ones (the loader's titles and starting heights), any typed key credited as the
+signing path would credit it, nothing reflected unescaped, linked from the campaign page."""
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from widget_service.allies import builder
+
+from ..test_embed_browser import TITLES as LOADER_TITLES
+
+LOADER = Path(__file__).resolve().parents[2] / "embed" / "embed.js"
+
+
+def snippets(response):
+    """The two snippets as a browser shows them in their text boxes."""
+    return [html.unescape(box) for box in re.findall(r"<textarea[^>]*>(.*?)</textarea>", response.get_data(as_text=True), re.S)]
+
+
+def credited(response):
+    return html.unescape(re.search(r'id="b-partner-credited"[^>]*>(.*?)</p>', response.get_data(as_text=True)).group(1))
+
+
+def test_the_builders_titles_and_heights_are_the_loaders():
+    heights = dict(re.findall(r"(\w+): \[[^\]]*, (\d+)\]", LOADER.read_text(encoding="utf-8")))
+    assert {kind: str(height) for kind, (_, height) in builder.KINDS.items()} == heights
+    assert {kind: titles for kind, titles in builder.TITLES.items()} == {
+        kind: (LOADER_TITLES["en"][kind], LOADER_TITLES["ur"][kind]) for kind in builder.KINDS
+    }
+
+
+@pytest.mark.parametrize("lang, heading", [("en", "Add the campaign to your website"), ("ur", "مہم کو اپنی ویب سائٹ پر لگائیں")])
+def test_the_default_choice_is_the_petition_in_the_visitors_language(app, client, campaign, lang, heading):
+    app.config["PUBLIC_URL"] = "https://widgets.example"
+    response = client.get(f"/embed/{campaign}?lang={lang}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and heading in page and f'<html lang="{lang}"' in page
+    assert snippets(response) == [
+        f'<script async src="https://widgets.example/embed.js" data-campaign="{campaign}" data-widget="petition"></script>',
+        f'<iframe src="https://widgets.example/widgets/{campaign}/petition" title="Minority Support Pakistan petition" '
+        'width="100%" height="1100" style="border:0" loading="lazy" allow="clipboard-write; web-share"></iframe>',
+    ]
+    assert f'id="preview" class="msp-widget-frame preview" src="/widgets/{campaign}/petition"' in page
+    for where in ("WordPress", "Squarespace", "Wix"):
+        assert f"<dt>{where}</dt>" in page
+    assert "script-src https://widgets.example\nframe-src https://widgets.example" in page
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "frame-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_choice_made_without_javascript(app, client, campaign):
+    app.config["PUBLIC_URL"] = "https://widgets.example"
+    response = client.get(f"/embed/{campaign}?kind=donate&widget_lang=ur&partner=Quetta+Solidarity+Network")
+    script, iframe = snippets(response)
+    assert script == (
+        f'<script async src="https://widgets.example/embed.js" data-campaign="{campaign}" data-widget="donate" '
+        'data-lang="ur" data-partner="Quetta-Solidarity-Network"></script>'
+    )
+    assert f'src="https://widgets.example/widgets/{campaign}/donate?lang=ur&amp;ref=Quetta-Solidarity-Network"' in iframe
+    assert 'title="مائنارٹی سپورٹ پاکستان: عطیہ دیں"' in iframe and 'height="1250"' in iframe
+    assert credited(response) == "Credited as Quetta-Solidarity-Network."
+    page = response.get_data(as_text=True)
+    assert 'id="k-donate" name="kind" value="donate"' in page and re.search(r'id="k-donate"[^>]*checked', page)
+    assert re.search(r'id="l-ur"[^>]*checked', page)
+    # A key within the rule is credited as it is: no note.
+    assert credited(client.get(f"/embed/{campaign}?partner=quetta-net")) == ""
+
+
+@pytest.mark.parametrize("query", [
+    "kind=%3Cscript%3E&widget_lang=xx",
+    "kind=petition&partner=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
+    "partner=" + "x" * 5000,
+    "partner=%00%01",
+    "kind=petition&kind=donate&lang=zz",
+])
+def test_odd_choices_fall_back_and_reflect_nothing_unescaped(client, campaign, query):
+    response = client.get(f"/embed/{campaign}?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>" not in page and "alert(1)</" not in page
+    script, _ = snippets(response)
+    assert re.fullmatch(
+        rf'<script async src="http://localhost/embed.js" data-campaign="{campaign}" data-widget="(petition|donate)"'
+        r'( data-partner="[\w.~-]{1,64}")?></script>', script), script
+
+
+def test_an_unknown_campaign_is_a_404(client):
+    assert client.get("/embed/no-such-campaign").status_code == 404
+
+
+@pytest.mark.parametrize("lang, link", [("en", "/embed/{}"), ("ur", "/embed/{}?lang=ur")])
+def test_the_campaign_page_links_to_the_builder(client, campaign, lang, link):
+    page = client.get(f"/c/{campaign}?lang={lang}").get_data(as_text=True)
+    assert f'href="{link.format(campaign)}"' in page
+
+
+def test_the_builders_script_and_style_are_served(client):
+    for name, mimetype in (("builder.js", "text/javascript"), ("builder.css", "text/css")):
+        with client.get(f"/allies/static/{name}") as response:
+            assert response.status_code == 200 and response.mimetype == mimetype

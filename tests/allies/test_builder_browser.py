@@ -1,0 +1,60 @@
+"""The snippet builder in Chromium, as a new ally uses it: choose, see the snippets and the
+preview follow (the same text as the server writes for that choice), copy with one click, paste
+the snippet into a page of one's own on another origin, and the signatures made there are
+credited to the key."""
+import html
+import re
+
+import pytest
+import requests
+
+from tests.browser import SLUG, open_host_page
+
+pytestmark = pytest.mark.browser
+
+
+def server_snippets(service_url, query):
+    page = requests.get(f"{service_url}/embed/{SLUG}?{query}", timeout=10).text
+    return [html.unescape(box) for box in re.findall(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_choices_update_the_snippets_and_the_preview_as_the_server_would(new_context, live_service, lang):
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_service.url}/embed/{SLUG}?lang={lang}")
+    page.wait_for_function("() => document.querySelector('form.builder button[type=submit]').hidden")  # the script runs
+    page.check("#k-donate")
+    page.check("#l-ur")
+    page.fill("#b-partner", "Quetta Solidarity Network")
+    wanted = server_snippets(live_service.url, "kind=donate&widget_lang=ur&partner=Quetta+Solidarity+Network")
+    shown = [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")]
+    assert shown == wanted
+    assert "Quetta-Solidarity-Network" in page.inner_text("#b-partner-credited")
+    preview = page.frame_locator("#preview")
+    preview.locator("html[lang=ur]").wait_for()
+    assert page.get_attribute("#preview", "src") == f"/widgets/{SLUG}/donate?lang=ur&ref=Quetta-Solidarity-Network"
+    # The address keeps the choice: a reload, or the link sent to a colleague, shows it again.
+    page.reload()
+    assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == wanted
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_copy_paste_into_an_allys_page_credits_the_key(new_context, host_site, live_service):
+    context = new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_service.url)
+    page = context.new_page()
+    page.goto(f"{live_service.url}/embed/{SLUG}")
+    page.wait_for_function("() => document.querySelector('form.builder button[type=submit]').hidden")
+    page.check("#l-en")
+    page.fill("#b-partner", "lahore-net")
+    page.click("button[data-copy=snippet-script]")
+    page.wait_for_function("() => document.querySelector('.copy-row .status').textContent === 'Copied'")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.input_value("#snippet-script") and 'data-partner="lahore-net"' in copied
+
+    ally = context.new_page()
+    [widget] = open_host_page(ally, host_site.add("/pasted", f"<!doctype html><title>Ally</title><body>{copied}</body>"), live_service.url)
+    widget.sign("Zainab Hazara", "zainab@example.org")
+    [stored] = live_service.signatures(email="zainab@example.org")
+    assert stored["ref"] == "lahore-net"

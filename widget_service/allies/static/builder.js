@@ -1,0 +1,88 @@
+/* The snippet builder, live: as the ally chooses, the snippets, the preview and the page's
+   address follow, and the copy buttons copy. The same text as the server writes
+   (widget_service/allies/builder.py); without this script, the form's button asks the server. */
+(function () {
+  'use strict';
+  var form = document.querySelector('form.builder');
+  if (!form || !window.URLSearchParams) return;
+  var base = form.getAttribute('data-base'), slug = form.getAttribute('data-slug');
+  var preview = document.getElementById('preview');
+  var credited = document.getElementById('b-partner-credited');
+  form.querySelector('button[type=submit]').hidden = true;
+
+  function escape(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  }
+
+  // validation.partner_key: letters, digits and marks of any script and . _ ~ - are kept;
+  // invisible formatting characters go; each run of anything else becomes one -.
+  function partnerKey(text) {
+    var kept = '', replaced = false;
+    try { text = text.normalize('NFKC'); } catch (e) { /* keep as typed */ }
+    Array.from(text).forEach(function (c) {
+      if (/[\p{L}\p{N}\p{M}._~-]/u.test(c)) { kept += c; replaced = false; }
+      else if (!/\p{Cf}/u.test(c) && !replaced) { kept += '-'; replaced = true; }
+    });
+    kept = kept.replace(/^[^\p{L}\p{N}]+/u, '');
+    return Array.from(kept).slice(0, 64).join('').replace(/-+$/, '');
+  }
+
+  function choice() {
+    var given = form.elements.partner.value.trim().slice(0, 200);
+    return {
+      kind: form.querySelector('input[name=kind]:checked'),
+      lang: (form.querySelector('input[name=widget_lang]:checked') || {}).value || '',
+      given: given,
+      partner: given ? partnerKey(given) : ''
+    };
+  }
+
+  function query(c, extra) {
+    var q = new URLSearchParams(extra || {});
+    if (c.lang) q.set('lang', c.lang);
+    if (c.partner) q.set('ref', c.partner);
+    var s = q.toString().replace(/%7E/g, '~');
+    return s ? '?' + s : '';
+  }
+
+  function update() {
+    var c = choice(), kind = c.kind.value, height = c.kind.getAttribute('data-height');
+    var title = c.kind.getAttribute(c.lang === 'ur' ? 'data-title-ur' : 'data-title-en');
+    var data = ' data-campaign="' + escape(slug) + '" data-widget="' + escape(kind) + '"' +
+      (c.lang ? ' data-lang="' + escape(c.lang) + '"' : '') +
+      (c.partner ? ' data-partner="' + escape(c.partner) + '"' : '');
+    document.getElementById('snippet-script').value =
+      '<script async src="' + escape(base) + '/embed.js"' + data + '></' + 'script>';
+    var path = '/widgets/' + slug + '/' + kind + query(c);
+    document.getElementById('snippet-iframe').value =
+      '<iframe src="' + escape(base + path) + '" title="' + escape(title) + '" width="100%" height="' + height +
+      '" style="border:0" loading="lazy" allow="clipboard-write; web-share"></iframe>';
+    if (preview.getAttribute('src') !== path) {
+      preview.setAttribute('src', path);
+      preview.title = title;
+      preview.height = height;
+    }
+    credited.textContent = c.partner && c.partner !== c.given ?
+      credited.getAttribute('data-msg').replace('{key}', c.partner) : '';
+    var page = new URLSearchParams({ lang: form.elements.lang.value, kind: kind });
+    if (c.lang) page.set('widget_lang', c.lang);
+    if (c.partner) page.set('partner', c.partner);
+    history.replaceState(null, '', location.pathname + '?' + page);
+  }
+
+  form.addEventListener('change', update);
+  form.addEventListener('input', update);
+  form.addEventListener('submit', function (e) { e.preventDefault(); update(); });
+
+  document.querySelectorAll('button[data-copy]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var box = document.getElementById(button.getAttribute('data-copy'));
+      var status = button.parentNode.querySelector('.status');
+      function done() { status.textContent = button.getAttribute('data-done'); }
+      box.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(box.value).then(done, function () {});
+      else if (document.execCommand('copy')) done();
+    });
+  });
+})();
