@@ -189,7 +189,7 @@ def init_app(app):
     @app.after_request
     def retry_after_on_refusals(response):
         """A refusal says when to try again: when the breached limit's window frees a slot."""
-        if response.status_code == 429:
+        if response.status_code == 429 and "Retry-After" not in response.headers:  # a view may know better
             breached = app.extensions["msp_limiter"].current_limit
             if breached is not None:
                 try:

@@ -110,6 +110,9 @@ def test_sign_in_is_limited_per_account(make_app):
     # Even the right password and code wait now, and the answer says why.
     refused = sign_in(client, account.email, account.password, account.code())
     assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+    # Retry-After is when the account's window frees a slot (15 minutes after the first
+    # attempt), not the sign-in page's own limit of a minute.
+    assert 850 <= int(refused.headers["Retry-After"]) <= 900
     # An address nobody has is limited alike: the limit tells nothing about who has an account.
     for _ in range(3):
         assert sign_in(client, "nobody@msp.example", "x", "0").status_code == 401
@@ -121,6 +124,7 @@ def test_sign_in_is_limited_per_network(make_app):
     client = limited_app.test_client()
     statuses = [sign_in(client, f"person{n}@msp.example", "x", "0").status_code for n in range(8)]
     assert statuses == [401] * 6 + [429] * 2
+    assert 850 <= int(sign_in(client, "person9@msp.example", "x", "0").headers["Retry-After"]) <= 900
     # Another network is not held back by this one.
     other = limited_app.test_client()
     token_page = other.get("/console/sign-in", environ_base={"REMOTE_ADDR": "192.0.2.9"})

@@ -44,6 +44,7 @@ def test_new_recovery_codes_are_limited_and_failures_audited(make_app):
     # Even the right code waits now, and the page says why.
     refused = post_form(client, "/console/account/recovery-codes", {"code": client.account.code()}, token_from="/console/account")
     assert refused.status_code == 429 and "Too many codes tried" in refused.get_data(as_text=True)
+    assert 850 <= int(refused.headers["Retry-After"]) <= 900  # the code checks' window, 15 minutes
     audited = [action for action, target, _ in actions(app, "staff.recovery-codes") if target == client.account.email]
     assert audited.count("staff.recovery-codes.failed") == 3
     assert audited.count("staff.recovery-codes.limited") == 38

@@ -120,9 +120,11 @@ def new_recovery_codes():
     """Fresh recovery codes (the old ones stop working), against a code from the app: a session
     alone, borrowed for a moment, must not buy a lasting way in."""
     staff = current_staff()
-    if not limits.code_check_allowed(staff):
+    wait = limits.code_check_wait(staff)
+    if wait:
         audit.record("staff.recovery-codes.limited", target=staff.email)
-        return render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff), error=limits.CODE_MESSAGE), 429
+        page = render_template("console/account.html", codes_left=accounts.recovery_codes_left(staff), error=limits.CODE_MESSAGE)
+        return page, 429, {"Retry-After": str(wait)}
     if not accounts.use_totp_code(staff, request.form.get("code", "")[:20]):
         db.session.rollback()
         audit.record("staff.recovery-codes.failed", target=staff.email)
@@ -145,9 +147,10 @@ def sign_in():
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     code = request.form.get("code", "")
-    if not limits.sign_in_allowed(email):
+    wait = limits.sign_in_wait(email)
+    if wait:
         _record_failure("sign-in.limited", email)
-        return render_template("console/sign_in.html", error=limits.MESSAGE, email=email), 429
+        return render_template("console/sign_in.html", error=limits.MESSAGE, email=email), 429, {"Retry-After": str(wait)}
     staff = accounts.authenticate(email, password, code)
     if staff is None:
         _record_failure("sign-in.failed", email)

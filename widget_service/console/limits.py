@@ -2,6 +2,8 @@
 configured), as the public forms' limits are. Every attempt counts, spent atomically as it is
 tested, so parallel guesses cannot slip past the limit together."""
 import logging
+import math
+import time
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
@@ -34,38 +36,52 @@ def init_app(app):
     app.extensions["msp_console_limits"] = {name: parse(app.config[name]) for name in DEFAULTS}
 
 
-def sign_in_allowed(email):
-    """Spend one attempt for this account and this network; False when either has none left.
-    The account is keyed by a hash of its address, known or not, so the limit says nothing
-    about which addresses have accounts."""
+def sign_in_wait(email):
+    """Spend one attempt for this account and this network: 0 when both had one left, else the
+    seconds until the exhausted one frees a slot (the refusal's Retry-After). The account is
+    keyed by a hash of its address, known or not, so the limit says nothing about which
+    addresses have accounts."""
     config = current_app.config
     if not config["RATELIMIT_ENABLED"]:
-        return True
+        return 0
     limits = current_app.extensions["msp_console_limits"]
     storage = current_app.extensions["msp_limiter"].limiter
     prefix = config["RATELIMIT_KEY_PREFIX"]
     network = keyed_hash("ip-hash", client_network(request.remote_addr)) or "-"
     account = keyed_hash("email", normal_email(email)) or "-"
+    spent = ((limits["CONSOLE_SIGN_IN_PER_NETWORK"], prefix, "console-sign-in-ip", network),
+             (limits["CONSOLE_SIGN_IN_PER_ACCOUNT"], prefix, "console-sign-in-account", account))
     try:
         # Both are spent (no short-circuit): a guesser spreading over accounts still spends the network's.
-        by_network = storage.hit(limits["CONSOLE_SIGN_IN_PER_NETWORK"], prefix, "console-sign-in-ip", network)
-        by_account = storage.hit(limits["CONSOLE_SIGN_IN_PER_ACCOUNT"], prefix, "console-sign-in-account", account)
+        refused = [(limit, keys) for limit, *keys in spent if not storage.hit(limit, *keys)]
+        return max((_wait(storage, limit, keys) for limit, keys in refused), default=0)
     except Exception as error:  # the storage failed: Argon2 still slows guessing down
         log.warning("console sign-in limit skipped, rate-limit storage failed: %s", error.__class__.__name__)
-        return True
-    return by_network and by_account
+        return 0
 
 
-def code_check_allowed(staff):
-    """Spend one check of an authenticator code for this signed-in account; False when it
-    has none left. Like sign-in's, spent atomically, so parallel guesses share the limit."""
+def _wait(storage, limit, keys):
+    """Seconds until ``limit`` frees a slot for ``keys``: when its oldest counted attempt leaves
+    the window (the whole window when the storage cannot say)."""
+    try:
+        frees_at = storage.get_window_stats(limit, *keys)[0]
+    except Exception:  # noqa: BLE001  (a refusal stands; only its Retry-After is a guess)
+        return limit.get_expiry()
+    return max(1, math.ceil(frees_at - time.time()))
+
+
+def code_check_wait(staff):
+    """Spend one check of an authenticator code for this signed-in account: 0 when it had one
+    left, else the seconds to wait. Like sign-in's, spent atomically, so parallel guesses share
+    the limit; a failed storage refuses (a session is not a sign-in)."""
     config = current_app.config
     if not config["RATELIMIT_ENABLED"]:
-        return True
+        return 0
     limit = current_app.extensions["msp_console_limits"]["CONSOLE_CODE_CHECKS_PER_ACCOUNT"]
     storage = current_app.extensions["msp_limiter"].limiter
+    keys = (config["RATELIMIT_KEY_PREFIX"], "console-code-check", keyed_hash("email", staff.email))
     try:
-        return storage.hit(limit, config["RATELIMIT_KEY_PREFIX"], "console-code-check", keyed_hash("email", staff.email))
-    except Exception as error:  # the storage failed: fail closed, a session is not a sign-in
+        return 0 if storage.hit(limit, *keys) else _wait(storage, limit, keys)
+    except Exception as error:
         log.warning("console code check refused, rate-limit storage failed: %s", error.__class__.__name__)
-        return False
+        return limit.get_expiry()
