@@ -98,6 +98,11 @@ def create_campaign(slug, goal, texts, default_lang="en", **fields):
 
 
 def close_campaign(campaign):
+    """Stop ``campaign`` taking signatures; its retention period runs from now, or from its
+    closing time if that passed already (closing again changes neither)."""
+    if campaign.status != Campaign.CLOSED:
+        now = utcnow()
+        campaign.closed_at = campaign.closes_at if campaign.closes_at is not None and campaign.closes_at <= now else now
     campaign.status = Campaign.CLOSED
     db.session.commit()
 
@@ -105,6 +110,7 @@ def close_campaign(campaign):
 def reopen_campaign(campaign):
     """Take signatures again; a closing time that has passed goes (it would keep it closed)."""
     campaign.status = Campaign.OPEN
+    campaign.closed_at = None
     if campaign.closes_at is not None and campaign.closes_at <= utcnow():
         campaign.closes_at = None
     db.session.commit()

@@ -20,6 +20,10 @@ class Campaign(db.Model):
     goal = db.Column(db.Integer, nullable=False, default=0)
     status = db.Column(db.String(16), nullable=False, default=OPEN)
     closes_at = db.Column(db.DateTime, nullable=True)
+    # When MSP closed it (``close_campaign``); its personal data is erased a retention period
+    # after it closed (``privacy.retention``), and ``erased_at`` says when that last ran on it.
+    closed_at = db.Column(db.DateTime, nullable=True)
+    erased_at = db.Column(db.DateTime, nullable=True)
     default_lang = db.Column(db.String(8), nullable=False, default="en")
     report_url = db.Column(db.String(500), nullable=True)
     kit_url = db.Column(db.String(500), nullable=True)
@@ -32,6 +36,14 @@ class Campaign(db.Model):
     )
 
     __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="status"),)
+
+    def closed_since(self, now=None):
+        """When the campaign stopped taking signatures (None: open): closed by MSP, or its
+        closing time passed, whichever came first."""
+        now = now or utcnow()
+        passed = self.closes_at if self.closes_at is not None and self.closes_at <= now else None
+        closed = self.closed_at if self.status == self.CLOSED else None
+        return min((t for t in (passed, closed) if t is not None), default=None)
 
     def is_open(self, now=None):
         if self.status != self.OPEN:
