@@ -131,6 +131,13 @@ def test_the_campaign_page_and_the_privacy_page(page, live_service, lang):
     assert_accessible(page, f"privacy page ({lang})")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_snippet_builder_with_its_preview(page, live_service, lang):
+    page.goto(f"{live_service.url}/embed/{SLUG}?lang={lang}&kind=notify&partner=Quetta+Solidarity+Network")
+    load_every_frame(page, live_service.url)
+    assert_accessible(page, f"snippet builder ({lang})")
+
+
 def load_every_frame(page, service_url):
     """Scroll each (lazy) widget iframe into view and wait until its widget has loaded."""
     frames = page.locator("iframe")
