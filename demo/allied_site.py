@@ -65,10 +65,36 @@ footer { padding: 20px; text-align: center; font-size: 14px; color: #666; }
 
 
 def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget="petition"):
-    """The script snippet an ally pastes, exactly as documented."""
+    """The script-only snippet, exactly as documented (it reserves no space before the loader runs)."""
     return (
         f'<script async src="{html.escape(service_url)}/embed.js" data-campaign="{html.escape(campaign)}" '
         f'data-widget="{widget}" data-lang="{lang}" data-partner="{html.escape(partner)}"></script>'
+    )
+
+
+# The space each widget's placeholder reserves before the loader arrives, as the README gives it
+# (widget_service/views/embed.py's reserved_height: a test keeps the two the same).
+RESERVED = {
+    ("petition", "en"): "clamp(804px, calc(1094px - 40.25vw), 965px)",
+    ("petition", "ur"): "clamp(988px, calc(1474px - 67.50vw), 1258px)",
+    ("actions", "en"): "clamp(454px, calc(677px - 31.00vw), 578px)",
+    ("actions", "ur"): "clamp(589px, calc(823px - 32.50vw), 719px)",
+    ("coordinator", "en"): "clamp(753px, calc(1158px - 56.25vw), 978px)",
+    ("coordinator", "ur"): "clamp(966px, calc(1418px - 62.75vw), 1217px)",
+    ("notify", "en"): "clamp(432px, calc(628px - 27.25vw), 541px)",
+    ("notify", "ur"): "clamp(552px, calc(827px - 38.25vw), 705px)",
+    ("donate", "en"): "clamp(799px, calc(1285px - 67.50vw), 1069px)",
+    ("donate", "ur"): "clamp(1041px, calc(1531px - 68.00vw), 1313px)",
+}
+
+
+def placeholder_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget="petition"):
+    """The snippet the README recommends: a placeholder that holds the widget's space from the
+    start (so the page does not jump when the widget arrives), and the loader."""
+    return (
+        f'<div class="msp-widget" data-campaign="{html.escape(campaign)}" data-widget="{widget}" data-lang="{lang}" '
+        f'data-partner="{html.escape(partner)}" style="min-height:{RESERVED[widget, lang]}"></div>'
+        f'<script async src="{html.escape(service_url)}/embed.js"></script>'
     )
 
 
@@ -121,7 +147,7 @@ def page(service_url, lang, campaign="hazara-quetta", extra_html=""):
     """The ally's page in ``lang`` ("en" or "ur") with the widget embedded twice: script and iframe."""
     t = TEXTS[lang]
     plain = iframe_snippet(service_url, lang, campaign)
-    body = f"""{snippet(service_url, lang, campaign)}
+    body = f"""{placeholder_snippet(service_url, lang, campaign)}
 <section id="noscript">
 <h2>{t['noscript_title']}</h2>
 <p>{t['noscript_intro']}</p>
@@ -155,7 +181,7 @@ def language_switch(lang, path):
 def widget_page(service_url, lang, name, campaign="hazara-quetta"):
     """One of the ally's other pages (``name``: "donate" or "act") in ``lang``, embedding its widgets."""
     d = WIDGET_PAGE_TEXTS[name][lang]
-    snippets = "\n".join(snippet(service_url, lang, campaign, widget=widget) for widget in PAGE_WIDGETS[name])
+    snippets = "\n".join(placeholder_snippet(service_url, lang, campaign, widget=widget) for widget in PAGE_WIDGETS[name])
     return layout(lang, d["title"], d["intro"], snippets, language_switch(lang, f"/{name}"))
 
 

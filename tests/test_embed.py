@@ -1,5 +1,8 @@
-"""GET /embed.js: small, cached briefly, revalidated by ETag."""
-from widget_service.views.embed import LOADER_PATH
+"""GET /embed.js: small, cached briefly, revalidated by ETag; its starting heights."""
+import re
+
+from demo import allied_site
+from widget_service.views.embed import HEIGHTS, LOADER_PATH, NARROW, WIDE, reserved_height
 
 LOADER_BUDGET = 1536  # bytes, gzipped
 
@@ -32,3 +35,24 @@ def test_loader_is_served_minified_from_its_readable_source(client):
     served = client.get("/embed.js").data.decode()
     assert served.startswith("/*! MSP widget loader") and "// " not in served
     assert len(served) < len(source) * 0.8 and "e.origin !== origin" in source
+
+
+def test_the_loader_starts_each_kind_at_the_heights_the_service_gives_snippets():
+    """embed/embed.js's KINDS and widget_service/views/embed.py's HEIGHTS are one table in two
+    languages, and the demo ally's placeholders reserve what the service says they should."""
+    source = LOADER_PATH.read_text(encoding="utf-8")
+    for kind, ((narrow_en, narrow_ur), (wide_en, wide_ur)) in HEIGHTS.items():
+        assert re.search(rf"{kind}: \[[^\]]*, {narrow_en}, {narrow_ur}, {wide_en}, {wide_ur}\]", source), kind
+        for lang in ("en", "ur"):
+            assert allied_site.RESERVED[kind, lang] == reserved_height(kind, lang)
+    assert len(re.findall(r"^    \w+: \[", source, re.M)) == len(HEIGHTS)
+
+
+def test_the_space_reserved_follows_the_screens_width_between_the_two_heights():
+    assert reserved_height("petition", "en") == "clamp(804px, calc(1094px - 40.25vw), 965px)"
+    for kind in HEIGHTS:
+        for lang, index in (("en", 0), ("ur", 1)):
+            narrow, wide = HEIGHTS[kind][0][index], HEIGHTS[kind][1][index]
+            low, intercept, per_vw, high = map(float, re.findall(r"[\d.]+", reserved_height(kind, lang)))
+            assert (low, high) == (wide, narrow)
+            assert abs(intercept - per_vw * NARROW / 100 - narrow) < 1 and abs(intercept - per_vw * WIDE / 100 - wide) < 1

@@ -26,7 +26,7 @@ def test_snippet_inserts_a_titled_lazy_iframe_that_fits_its_content(page, host_s
 
     placed = page.evaluate(
         """() => {
-            const s = document.querySelector('script[data-campaign]'), f = s.nextElementSibling;
+            const s = document.querySelector('div.msp-widget'), f = s.firstElementChild;
             return {tag: f.tagName, cls: f.className, title: f.title, loading: f.getAttribute('loading'), src: f.src};
         }"""
     )
@@ -141,7 +141,7 @@ def test_several_widgets_on_one_page_and_a_later_scan(page, host_site, live_serv
         """() => [...document.querySelectorAll('script[data-campaign]')].every(
             s => s.nextElementSibling && s.nextElementSibling.matches('iframe.msp-widget-frame'))"""
     )
-    assert page.locator("div.msp-widget > iframe.msp-widget-frame").count() == 1
+    assert page.locator("div.msp-widget > iframe.msp-widget-frame").count() == 2  # the page's own and the extra one
 
     # A single-page app adds snippets later (innerHTML never runs scripts), then asks for a scan.
     page.evaluate(

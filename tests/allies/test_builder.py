@@ -24,8 +24,9 @@ def credited(response):
 
 
 def test_the_builders_titles_and_heights_are_the_loaders():
-    heights = dict(re.findall(r"(\w+): \[[^\]]*, (\d+)\]", LOADER.read_text(encoding="utf-8")))
-    assert {kind: str(height) for kind, (_, height) in builder.KINDS.items()} == heights
+    # The plain iframe cannot resize: as tall as the loader starts its kind at most (Urdu, a phone).
+    loader = {kind: [int(h) for h in row.split(", ")] for kind, row in re.findall(r"(\w+): \[[^\]]*?', ([\d, ]+)\]", LOADER.read_text(encoding="utf-8"))}
+    assert {kind: height for kind, (_, height) in builder.KINDS.items()} == {kind: max(heights[:2]) for kind, heights in loader.items()}
     assert {kind: titles for kind, titles in builder.TITLES.items()} == {
         kind: (LOADER_TITLES["en"][kind], LOADER_TITLES["ur"][kind]) for kind in builder.KINDS
     }
@@ -40,7 +41,7 @@ def test_the_default_choice_is_the_petition_in_the_visitors_language(app, client
     assert snippets(response) == [
         f'<script async src="https://widgets.example/embed.js" data-campaign="{campaign}" data-widget="petition"></script>',
         f'<iframe src="https://widgets.example/widgets/{campaign}/petition" title="Minority Support Pakistan petition" '
-        'width="100%" height="1100" style="border:0" loading="lazy" allow="clipboard-write; web-share"></iframe>',
+        'width="100%" height="1258" style="border:0" loading="lazy" allow="clipboard-write; web-share"></iframe>',
     ]
     assert f'id="preview" class="msp-widget-frame preview" src="/widgets/{campaign}/petition"' in page
     for where in ("WordPress", "Squarespace", "Wix"):
@@ -60,7 +61,7 @@ def test_a_choice_made_without_javascript(app, client, campaign):
         'data-lang="ur" data-partner="Quetta-Solidarity-Network"></script>'
     )
     assert f'src="https://widgets.example/widgets/{campaign}/donate?lang=ur&amp;ref=Quetta-Solidarity-Network"' in iframe
-    assert 'title="مائنارٹی سپورٹ پاکستان: عطیہ دیں"' in iframe and 'height="1250"' in iframe
+    assert 'title="مائنارٹی سپورٹ پاکستان: عطیہ دیں"' in iframe and 'height="1313"' in iframe
     assert credited(response) == "Credited as Quetta-Solidarity-Network."
     page = response.get_data(as_text=True)
     assert 'id="k-donate" name="kind" value="donate"' in page and re.search(r'id="k-donate"[^>]*checked', page)

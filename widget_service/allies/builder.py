@@ -13,14 +13,19 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from ..validation import LANGUAGES, clean_ref
+from ..views.embed import HEIGHTS
 
-# Kind -> (its name in the builder, the loader's starting height: embed/embed.js's KINDS).
+# Kind -> (its name in the builder, the plain iframe's height). That iframe cannot resize, so it
+# is as tall as the loader ever starts the kind: in Urdu, in a phone's column (HEIGHTS).
 KINDS = {
-    "petition": (_l("Petition"), 1100),
-    "actions": (_l("Take action (every way to help)"), 650),
-    "coordinator": (_l("Become a coordinator"), 1050),
-    "notify": (_l("Get notified of new actions"), 600),
-    "donate": (_l("Donate"), 1250),
+    kind: (name, max(HEIGHTS[kind][0]))
+    for kind, name in (
+        ("petition", _l("Petition")),
+        ("actions", _l("Take action (every way to help)")),
+        ("coordinator", _l("Become a coordinator")),
+        ("notify", _l("Get notified of new actions")),
+        ("donate", _l("Donate")),
+    )
 }
 # The iframe's accessible title per kind, as the loader gives it (en, ur).
 TITLES = {
