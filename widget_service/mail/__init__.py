@@ -7,7 +7,7 @@ receivers here, which add an outbox row to the same transaction.
 from .. import events
 from ..config import ConfigError
 from . import models  # noqa: F401  (the outbox table, for create_all and migrations)
-from . import cli, coordinators, messages, signatures, subscriptions, transport, views
+from . import alerts_cli, cli, coordinators, messages, signatures, subscriptions, transport, views
 
 
 def init_app(app):
@@ -19,6 +19,7 @@ def init_app(app):
     app.extensions["msp_dkim_key"] = messages.load_dkim_key(app.config["DKIM_KEY_FILE"], app.config["DKIM_SELECTOR"])
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.mail_cli)
+    app.cli.add_command(alerts_cli.alerts_cli)
     events.subscription_created.connect(subscriptions.on_created, sender=app, weak=False)
     events.subscription_confirmed.connect(subscriptions.on_confirmed, sender=app, weak=False)
     events.signature_pending.connect(signatures.on_pending, sender=app, weak=False)

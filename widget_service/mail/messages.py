@@ -33,6 +33,14 @@ class Draft:
     headers: dict = field(default_factory=dict)
 
 
+class Held(Exception):
+    """Raised by a builder: not now (a paused alert); the mail waits until ``until``, untried."""
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+
 def builder(kind):
     def register(function):
         _BUILDERS[kind] = function
@@ -54,9 +62,7 @@ def render(mail):
         draft = _BUILDERS[mail.kind](mail)
         if draft is None:
             return None
-        context = {"lang": mail.lang, "dir": "rtl" if mail.lang in RTL_LANGUAGES else "ltr", **draft.context}
-        text = render_template(f"mail/{draft.template}.txt", **context)
-        html = render_template(f"mail/{draft.template}.html", **context)
+        text, html = render_body(draft, mail.lang, "txt"), render_body(draft, mail.lang, "html")
         subject = str(draft.subject)
     message = EmailMessage()
     message["From"] = sender()
@@ -73,6 +79,12 @@ def render(mail):
     message["Content-Language"] = mail.lang  # after the content, which clears Content-* headers
     policy = email.policy.SMTP if mail.to_email.isascii() else email.policy.SMTPUTF8
     return sign(message.as_bytes(policy=policy))
+
+
+def render_body(draft, lang, part):
+    """A draft's ``txt`` or ``html`` part (in the locale the caller forced)."""
+    context = {"lang": lang, "dir": "rtl" if lang in RTL_LANGUAGES else "ltr", **draft.context}
+    return render_template(f"mail/{draft.template}.{part}", **context)
 
 
 def load_dkim_key(path, selector):

@@ -10,7 +10,7 @@ when that is disowned or expires (``forget``), and ``purge`` (``flask mail expir
 rows that are done once the daily limit, which counts a day of rows, no longer needs them.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import delete, func, insert, literal, select
@@ -22,6 +22,8 @@ from .models import OutboxMail
 log = logging.getLogger(__name__)
 
 DAY = timedelta(days=1)
+# A held mail's next try (a paused alert's): far enough to be never, until it is released.
+PAUSED_UNTIL = datetime(3000, 1, 1)
 
 
 def address_hash(email_canonical):
@@ -56,7 +58,9 @@ def enqueue(session, kind, row):
     today = select(func.count()).select_from(OutboxMail).where(OutboxMail.to_hash == to_hash, OutboxMail.created_at > now - DAY)
     source = select(*(literal(value, OutboxMail.__table__.c[name].type) for name, value in values.items()))
     statement = insert(OutboxMail).from_select(list(values), source.where(today.scalar_subquery() < current_app.config["MAIL_DAILY_LIMIT"]))
-    if session.execute(statement).rowcount == 1:
+    # RETURNING, not rowcount: psycopg reported -1 for this INSERT ... SELECT through the ORM
+    # session (from the CLI and the worker), which read as "over the limit" though it was stored.
+    if session.execute(statement.returning(OutboxMail.id)).first() is not None:
         return True
     log.info("a %s mail was not queued: its address has had its mails for today", kind)
     return False

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..log_privacy import mask
 from ..models import utcnow
-from . import messages, transport
+from . import fanout, messages, transport
 from .models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,10 @@ def deliver(mails, mailer):
         for mail in mails:
             try:
                 data = messages.render(mail)
+            except messages.Held as held:  # not this mail's time (its alert is paused): no try spent
+                db.session.rollback()
+                _record(mail, next_attempt_at=held.until)
+                continue
             except Exception as error:  # a mail that cannot be built must not hold up the others
                 db.session.rollback()
                 _retry_later(mail, "could not build the mail: " + mask(f"{error.__class__.__name__}: {error}")[:160])
@@ -115,7 +119,8 @@ def deliver(mails, mailer):
 
 
 def work_once(mailer, batch=BATCH):
-    """Claim and send one batch; the number of mails claimed."""
+    """Queue what alerts may queue now, then claim and send one batch; the number of mails claimed."""
+    fanout.pump()
     mails = claim(batch)
     if mails:
         deliver(mails, mailer)
