@@ -30,12 +30,12 @@ def test_without_a_contact_the_notice_still_says_how_to_ask(make_app):
     assert "mailto:" not in english and "Write to MSP and give the email address you used" in english
 
 
-@pytest.mark.parametrize(("months", "english", "urdu"), [
-    (12, "delete them at most 12 months after it closes", "زیادہ سے زیادہ 12 مہینے بعد"),
-    (1, "delete them at most 1 month after it closes", "زیادہ سے زیادہ 1 مہینے بعد"),
+@pytest.mark.parametrize(("days", "english", "urdu"), [
+    (365, "At most 365 days after it closes, we erase from them your name", "زیادہ سے زیادہ 365 دن بعد"),
+    (1, "At most 1 day after it closes, we erase from them your name", "زیادہ سے زیادہ 1 دن بعد"),
 ])
-def test_the_notice_says_how_long_data_is_kept(make_app, months, english, urdu):
-    app = make_app(PRIVACY_RETENTION_MONTHS=months)
+def test_the_notice_says_how_long_data_is_kept(make_app, days, english, urdu):
+    app = make_app(RETENTION_DAYS=days)
     assert english in notice(app, "en") and "until you unsubscribe" in notice(app, "en")
     assert urdu in notice(app, "ur") and "ان سبسکرائب" in notice(app, "ur")
 
@@ -62,10 +62,14 @@ def test_a_contact_that_is_no_address_is_refused(make_app, contact):
 
 
 def test_the_settings_are_read_from_the_environment():
-    settings = config.from_environ({"WIDGET_PRIVACY_CONTACT": " privacy@msp.example ", "WIDGET_PRIVACY_RETENTION_MONTHS": "6"})
-    assert settings["PRIVACY_CONTACT"] == "privacy@msp.example" and settings["PRIVACY_RETENTION_MONTHS"] == 6
-    with pytest.raises(config.ConfigError, match="WIDGET_PRIVACY_RETENTION_MONTHS"):
-        config.from_environ({"WIDGET_PRIVACY_RETENTION_MONTHS": "0"})
+    settings = config.from_environ({"WIDGET_PRIVACY_CONTACT": " privacy@msp.example ", "WIDGET_RETENTION_DAYS": "180"})
+    assert settings["PRIVACY_CONTACT"] == "privacy@msp.example" and settings["RETENTION_DAYS"] == 180
+    for bad in ("-1", "3651", "a year"):
+        with pytest.raises(config.ConfigError, match="WIDGET_RETENTION_DAYS"):
+            config.from_environ({"WIDGET_RETENTION_DAYS": bad})
+    # The setting it replaced promised what nothing kept: a deployment that still sets it is told.
+    with pytest.raises(config.ConfigError, match="WIDGET_PRIVACY_RETENTION_MONTHS is replaced by WIDGET_RETENTION_DAYS"):
+        config.from_environ({"WIDGET_PRIVACY_RETENTION_MONTHS": "6"})
 
 
 def test_production_warns_when_the_notice_names_no_contact(monkeypatch, tmp_path, caplog):

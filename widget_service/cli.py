@@ -1,5 +1,6 @@
-"""Command-line verbs for MSP staff: ``flask campaigns`` (donation settings too), ``signatures``,
-``counts``, ``coordinators``, ``subscribers``."""
+"""Command-line verbs for MSP staff: ``flask campaigns`` (donation settings and the retention
+period too), ``signatures``, ``counts``, ``coordinators``, ``subscribers``; ``retention`` and
+``supporters`` come from ``privacy/cli.py``."""
 import os
 
 import click
@@ -15,6 +16,7 @@ from .errors import WidgetError
 from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
 from .models import Campaign, Signature
+from .privacy import retention
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
@@ -77,9 +79,18 @@ def close_command(slug):
 @click.option("--goal", type=click.IntRange(min=0), help="A new goal.")
 @click.option("--confirm-signatures/--no-confirm-signatures", default=None,
               help="Count a signature only once its signer confirms it from a mail (default: WIDGET_CONFIRM_SIGNATURES).")
-def set_command(slug, captcha, goal, confirm_signatures):
+@click.option("--retention-days", type=click.IntRange(min=0, max=retention.MAX_DAYS),
+              help="Erase its supporters' personal data this many days after it closes (default: WIDGET_RETENTION_DAYS).")
+@click.option("--default-retention", is_flag=True, help="Go back to WIDGET_RETENTION_DAYS.")
+def set_command(slug, captcha, goal, confirm_signatures, retention_days, default_retention):
     """Change SLUG's goal or switches."""
     campaign = _find(slug)
+    if retention_days is not None and default_retention:
+        raise click.UsageError("give --retention-days or --default-retention, not both")
+    if retention_days is not None:
+        campaign.settings = {**(campaign.settings or {}), retention.SETTING: retention_days}
+    if default_retention:
+        campaign.settings = {k: v for k, v in (campaign.settings or {}).items() if k != retention.SETTING}
     if captcha is not None:
         campaign.settings = {**(campaign.settings or {}), "captcha": captcha}
     if confirm_signatures is not None:
@@ -89,7 +100,8 @@ def set_command(slug, captcha, goal, confirm_signatures):
     db.session.commit()
     confirming = campaign.setting("confirm_signatures", current_app.config["CONFIRM_SIGNATURES"])
     click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}, "
-               f"confirm signatures {'on' if confirming else 'off'}")
+               f"confirm signatures {'on' if confirming else 'off'}, "
+               f"personal data erased {retention.retention_days(campaign)} days after it closes")
 
 
 def _amounts(pairs, option, many=False):
@@ -236,9 +248,12 @@ def _links_base_url():
 
 def init_app(app):
     from . import attachments_cli  # noqa: F401  (adds ``campaigns attach`` and ``campaigns stats``)
+    from .privacy.cli import retention_cli, supporters_cli
 
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(signatures_cli)
     app.cli.add_command(counts_cli)
     app.cli.add_command(coordinators_cli)
     app.cli.add_command(subscribers_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(supporters_cli)

@@ -49,13 +49,12 @@ SETTINGS = {
     "STRIPE_TIMEOUT_SECONDS": "10",
     "STRIPE_WEBHOOK_TOLERANCE_SECONDS": "300",
     "PRIVACY_CONTACT": "",
-    "PRIVACY_RETENTION_MONTHS": "12",
+    "RETENTION_DAYS": "365",
     "SMTP_URL": "",
     "SMTP_TIMEOUT_SECONDS": "30",
     "MAIL_FROM": "",
     "MAIL_RETRY_SECONDS": "30",
     "MAIL_DAILY_LIMIT": "10",
-    "ALERT_MAILS_PER_MINUTE": "60",
     "DKIM_KEY_FILE": "",
     "DKIM_SELECTOR": "",
     "DKIM_DOMAIN": "",
@@ -96,6 +95,17 @@ def _int(name, environ, minimum=0):
         raise ConfigError(f"WIDGET_{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"WIDGET_{name} must be at least {minimum}")
+    return value
+
+
+def _retention_days(environ):
+    # The setting it replaces was a promise nothing kept; silently ignoring it would erase data
+    # later (or sooner) than the deployment meant.
+    if "WIDGET_PRIVACY_RETENTION_MONTHS" in environ:
+        raise ConfigError("WIDGET_PRIVACY_RETENTION_MONTHS is replaced by WIDGET_RETENTION_DAYS (days, applied by flask retention apply)")
+    value = _int("RETENTION_DAYS", environ)
+    if value > 3650:
+        raise ConfigError("WIDGET_RETENTION_DAYS must be at most 3650 (ten years)")
     return value
 
 
@@ -159,13 +169,12 @@ def from_environ(environ=None):
         "STRIPE_TIMEOUT_SECONDS": _float("STRIPE_TIMEOUT_SECONDS", environ),
         "STRIPE_WEBHOOK_TOLERANCE_SECONDS": _int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", environ, minimum=1),
         "PRIVACY_CONTACT": _env("PRIVACY_CONTACT", environ).strip(),
-        "PRIVACY_RETENTION_MONTHS": _int("PRIVACY_RETENTION_MONTHS", environ, minimum=1),
+        "RETENTION_DAYS": _retention_days(environ),
         "SMTP_URL": _env("SMTP_URL", environ).strip(),
         "SMTP_TIMEOUT_SECONDS": _float("SMTP_TIMEOUT_SECONDS", environ),
         "MAIL_FROM": _env("MAIL_FROM", environ).strip(),
         "MAIL_RETRY_SECONDS": _float("MAIL_RETRY_SECONDS", environ),
         "MAIL_DAILY_LIMIT": _int("MAIL_DAILY_LIMIT", environ, minimum=1),
-        "ALERT_MAILS_PER_MINUTE": _int("ALERT_MAILS_PER_MINUTE", environ, minimum=1),
         "DKIM_KEY_FILE": _env("DKIM_KEY_FILE", environ).strip(),
         "DKIM_SELECTOR": _env("DKIM_SELECTOR", environ).strip(),
         "DKIM_DOMAIN": _env("DKIM_DOMAIN", environ).strip(),

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..donations import CURRENCIES, parse_amount, to_major
 from ..models import CampaignText
+from ..privacy.retention import MAX_DAYS as RETENTION_MAX_DAYS
 from ..validation import clean_text
 from .stats import DAY_OFFSET as LOCAL_OFFSET
 
@@ -46,7 +47,7 @@ def parse_texts(form):
 
 
 def parse_settings(form):
-    """The goal, the closing time (Pakistan time, stored in UTC) and the captcha switch."""
+    """The goal, the closing time (Pakistan time, stored in UTC), the retention period and the captcha switch."""
     errors = {}
     raw = (form.get("goal") or "").strip().replace(",", "")
     goal = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
@@ -58,7 +59,12 @@ def parse_settings(form):
         closes_at = _parse_time(raw)
         if closes_at is None:
             errors["closes_at"] = _l("Enter a date and time, such as 2025-03-01 14:30, or leave it empty.")
-    values = {"goal": goal, "closes_at": closes_at, "captcha": form.get("captcha") == "on"}
+    raw = (form.get("retention_days") or "").strip()
+    retention_days = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else None
+    if raw and (retention_days is None or retention_days > RETENTION_MAX_DAYS):
+        errors["retention_days"] = _l("Enter a number of days from 0 to 3650, or leave it empty for the default.")
+    # None: the service's default (WIDGET_RETENTION_DAYS), followed if it changes.
+    values = {"goal": goal, "closes_at": closes_at, "captcha": form.get("captcha") == "on", "retention_days": retention_days}
     return values, errors
 
 

@@ -1,5 +1,5 @@
 """Campaign pages (admins): create a campaign; change its texts in both languages, goal, closing
-time, captcha, donation settings, report, kit and share image; close and reopen it.
+time, retention period, captcha, donation settings, report, kit and share image; close and reopen it.
 
 Every change goes through the core's functions, as the CLI's do (``create_campaign``,
 ``close_campaign``, ``change_donate_settings``, ``attachments``), and so reaches the other
@@ -19,6 +19,7 @@ from ..donations import CURRENCIES, change_donate_settings, donate_settings
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Campaign, CampaignFile, CampaignText
+from ..privacy import retention
 from . import audit, bp
 from . import campaign_forms as forms
 from .auth import console_url, larger_body, role_required
@@ -72,8 +73,10 @@ def new_campaign():
             }
     if errors:
         return render_template("console/campaign_new.html", form=form, errors=errors), 422
-    campaign.settings = {"captcha": settings["captcha"]}
-    audit.record("campaign.create", target=slug, details={"goal": settings["goal"], "languages": sorted(texts)}, commit=False)
+    campaign.settings = _with_retention({"captcha": settings["captcha"]}, settings["retention_days"])
+    audit.record("campaign.create", target=slug, details={
+        "goal": settings["goal"], "languages": sorted(texts), "retention_days": settings["retention_days"],
+    }, commit=False)
     db.session.commit()
     return redirect(console_url("console.campaign", slug=slug, saved="created"), 303)
 
@@ -88,7 +91,8 @@ def _edit_page(campaign, errors=None, form=None, status=200, section=None):
     """The campaign's page; ``form`` (the posted one) shown again in ``section`` with ``errors``."""
     by_lang = {text.lang: text for text in campaign.texts}
     shown = {"goal": str(campaign.goal), "closes_at": forms.local_time(campaign.closes_at),
-             "captcha": "on" if campaign.setting("captcha", True) else ""}
+             "captcha": "on" if campaign.setting("captcha", True) else "",
+             "retention_days": str(campaign.setting(retention.SETTING, ""))}
     for lang, text in by_lang.items():
         shown.update({f"{name}_{lang}": getattr(text, name) for name in forms.TEXT_FIELDS})
         shown[f"draft_{lang}"] = "on" if text.is_draft else ""
@@ -127,13 +131,20 @@ def campaign_texts(slug):
             campaign.texts.remove(by_lang[lang])
     campaign.goal = settings["goal"]
     campaign.closes_at = settings["closes_at"]
-    campaign.settings = {**(campaign.settings or {}), "captcha": settings["captcha"]}
+    campaign.settings = _with_retention({**(campaign.settings or {}), "captcha": settings["captcha"]}, settings["retention_days"])
     audit.record("campaign.change", target=slug, details={
         "goal": settings["goal"], "captcha": settings["captcha"], "languages": sorted(texts),
+        "retention_days": settings["retention_days"],
         "closes_at": forms.local_time(settings["closes_at"]) or None,
     }, commit=False)
     db.session.commit()
     return redirect(console_url("console.campaign", slug=slug, saved="texts", _anchor="texts"), 303)
+
+
+def _with_retention(settings, days):
+    """``settings`` with the campaign's own retention period, or without one (the default)."""
+    settings = {name: value for name, value in settings.items() if name != retention.SETTING}
+    return settings if days is None else {**settings, retention.SETTING: days}
 
 
 @bp.post("/campaigns/<slug>/donations")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Campaign
+from ..privacy import retention
 from ..sharing import campaign_url
 
 bp = Blueprint("pages", __name__)
@@ -54,7 +55,10 @@ def favicon():
 @bp.get("/privacy")
 def privacy():
     config = current_app.config
-    return render_template("privacy.html", captcha_on=bool(config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]))
+    return render_template(
+        "privacy.html", captcha_on=bool(config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]),
+        days=retention.longest_period(),  # a promise true of every campaign
+    )
 
 
 @bp.get("/healthz")
