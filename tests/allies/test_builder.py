@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from widget_service.allies import builder
+from widget_service.views.embed import reserved_height
 
 from ..test_embed_browser import TITLES as LOADER_TITLES
 
@@ -39,7 +40,9 @@ def test_the_default_choice_is_the_petition_in_the_visitors_language(app, client
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and heading in page and f'<html lang="{lang}"' in page
     assert snippets(response) == [
-        f'<script async src="https://widgets.example/embed.js" data-campaign="{campaign}" data-widget="petition"></script>',
+        f'<div class="msp-widget" data-campaign="{campaign}" data-widget="petition" '
+        'style="min-height:clamp(804px, calc(1094px - 40.25vw), 965px)"></div>\n'
+        '<script async src="https://widgets.example/embed.js"></script>',
         f'<iframe src="https://widgets.example/widgets/{campaign}/petition" title="Minority Support Pakistan petition" '
         'width="100%" height="1258" style="border:0" loading="lazy" allow="clipboard-write; web-share"></iframe>',
     ]
@@ -57,8 +60,9 @@ def test_a_choice_made_without_javascript(app, client, campaign):
     response = client.get(f"/embed/{campaign}?kind=donate&widget_lang=ur&partner=Quetta+Solidarity+Network")
     script, iframe = snippets(response)
     assert script == (
-        f'<script async src="https://widgets.example/embed.js" data-campaign="{campaign}" data-widget="donate" '
-        'data-lang="ur" data-partner="Quetta-Solidarity-Network"></script>'
+        f'<div class="msp-widget" data-campaign="{campaign}" data-widget="donate" data-lang="ur" '
+        f'data-partner="Quetta-Solidarity-Network" style="min-height:{reserved_height("donate", "ur")}"></div>\n'
+        '<script async src="https://widgets.example/embed.js"></script>'
     )
     assert f'src="https://widgets.example/widgets/{campaign}/donate?lang=ur&amp;ref=Quetta-Solidarity-Network"' in iframe
     assert 'title="مائنارٹی سپورٹ پاکستان: عطیہ دیں"' in iframe and 'height="1313"' in iframe
@@ -84,8 +88,9 @@ def test_odd_choices_fall_back_and_reflect_nothing_unescaped(client, campaign, q
     assert "<script>" not in page and "alert(1)</" not in page
     script, _ = snippets(response)
     assert re.fullmatch(
-        rf'<script async src="http://localhost/embed.js" data-campaign="{campaign}" data-widget="(petition|donate)"'
-        r'( data-partner="[\w.~-]{1,64}")?></script>', script), script
+        rf'<div class="msp-widget" data-campaign="{campaign}" data-widget="(petition|donate)"'
+        r'( data-partner="[\w.~-]{1,64}")? style="min-height:clamp\([^"<>]+\)"></div>\n'
+        r'<script async src="http://localhost/embed.js"></script>', script), script
 
 
 def test_an_unknown_campaign_is_a_404(client):

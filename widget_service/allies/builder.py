@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from ..validation import LANGUAGES, clean_ref
-from ..views.embed import HEIGHTS
+from ..views.embed import HEIGHTS, reserved_height
 
 # Kind -> (its name in the builder, the plain iframe's height). That iframe cannot resize, so it
 # is as tall as the loader ever starts the kind: in Urdu, in a phone's column (HEIGHTS).
@@ -63,14 +63,17 @@ class Choice:
 
 
 def script_snippet(base, slug, choice):
-    """The loader snippet, as the README gives it."""
+    """The documented snippet (docs/allies.md): a placeholder that holds the widget's space from
+    the start, so the ally's page does not jump when the widget arrives, and the loader. With the
+    visitor's language left to the browser, the space is the English widget's."""
     attributes = [("data-campaign", slug), ("data-widget", choice.kind)]
     if choice.lang:
         attributes.append(("data-lang", choice.lang))
     if choice.partner:
         attributes.append(("data-partner", choice.partner))
+    attributes.append(("style", f"min-height:{reserved_height(choice.kind, choice.lang or 'en')}"))
     data = "".join(f' {name}="{escape(value)}"' for name, value in attributes)
-    return f'<script async src="{escape(base)}/embed.js"{data}></script>'
+    return f'<div class="msp-widget"{data}></div>\n<script async src="{escape(base)}/embed.js"></script>'
 
 
 def iframe_url(base, slug, choice):

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 
 from ..campaigns import find_campaign
 from ..sharing import public_base
+from ..views.embed import reserved_height
 from . import bp, builder, partners, policy, statistics
 
 # The builder frames the widget it previews (from this same service) and is framed by nobody.
@@ -70,6 +71,7 @@ def snippet_builder(slug):
         choice=choice,
         kinds=builder.KINDS,
         titles=builder.TITLES,
+        reserved={kind: (reserved_height(kind, "en"), reserved_height(kind, "ur")) for kind in builder.KINDS},
         base=base,
         script_snippet=builder.script_snippet(base, slug, choice),
         iframe_snippet=builder.iframe_snippet(base, slug, choice),

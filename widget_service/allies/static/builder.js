@@ -51,9 +51,10 @@
     var title = c.kind.getAttribute(c.lang === 'ur' ? 'data-title-ur' : 'data-title-en');
     var data = ' data-campaign="' + escape(slug) + '" data-widget="' + escape(kind) + '"' +
       (c.lang ? ' data-lang="' + escape(c.lang) + '"' : '') +
-      (c.partner ? ' data-partner="' + escape(c.partner) + '"' : '');
-    document.getElementById('snippet-script').value =
-      '<script async src="' + escape(base) + '/embed.js"' + data + '></' + 'script>';
+      (c.partner ? ' data-partner="' + escape(c.partner) + '"' : '') +
+      ' style="min-height:' + escape(c.kind.getAttribute(c.lang === 'ur' ? 'data-space-ur' : 'data-space-en')) + '"';
+    document.getElementById('snippet-script').value = '<div class="msp-widget"' + data + '></div>\n' +
+      '<script async src="' + escape(base) + '/embed.js"></' + 'script>';
     var path = '/widgets/' + slug + '/' + kind + query(c);
     document.getElementById('snippet-iframe').value =
       '<iframe src="' + escape(base + path) + '" title="' + escape(title) + '" width="100%" height="' + height +
