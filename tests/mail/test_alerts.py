@@ -262,3 +262,17 @@ def test_the_daily_limit_per_address_applies(make_app, smtp, tmp_path):
     assert recipients(smtp, {busy, free}) == Counter([free])
     assert {"total": "2", "sent": "1", "limited": "1"}.items() <= show(runner, alert_id).items()
     assert "had its mails for today" in alerts(runner, "test", alert_id, "--to", "staff@msp.example", ok=False)
+
+
+def test_texts_come_from_standard_input_and_list_shows_the_alerts(app, runner, campaign, tmp_path):
+    (tmp_path / "ur.txt").write_text(TEXTS["ur"], encoding="utf-8")
+    result = runner.invoke(args=["alerts", "create", campaign, "--subject-en", "From stdin", "--text-en", "-",
+                                 "--subject-ur", SUBJECTS["ur"], "--text-ur", str(tmp_path / "ur.txt")],
+                           input="Typed in.\n\nSecond paragraph.\n")
+    assert result.exit_code == 0, result.output
+    alert_id = result.output.split()[1]
+    assert "Typed in." in alerts(runner, "preview", alert_id, "--lang", "en")
+    assert alerts(runner, "list") == f"{alert_id}\t{campaign}\tdraft\tFrom stdin\n"
+    assert alerts(runner, "list", "--campaign", "another") == ""
+    shown = show(runner, alert_id)
+    assert shown[f"alert {alert_id}"] == campaign and shown["total"] == "0" and "tested: no" in alerts(runner, "show", alert_id)
