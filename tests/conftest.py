@@ -118,9 +118,11 @@ class Widget:
         return self.client.post(f"/api/v1/campaigns/{slug}/signatures", json=signature(**fields))
 
     def form_token(self, slug, lang="en", kind="petition"):
-        """The token a freshly shown ``kind`` widget form carries."""
-        html = self.client.get(f"/widgets/{slug}/{kind}?lang={lang}").data.decode()
-        return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+        """A token for a ``kind`` widget form, as the widget's script asks for one when the
+        supporter starts on the form (the page itself carries none)."""
+        response = self.client.post(f"/api/v1/campaigns/{slug}/form-tokens/{kind}")
+        assert response.status_code == 200, response.data
+        return response.get_json()["form_token"]
 
     def post_form(self, slug, kind="petition", **fields):
         """Send a ``kind`` widget's own form, as a browser without JavaScript does."""

@@ -29,6 +29,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 SUMMARY = "/api/v1/campaigns/{slug}"
 COUNT = "/api/v1/campaigns/{slug}/count"
+TOKENS = "/api/v1/campaigns/{slug}/form-tokens/{kind}"
 WEBHOOK = "/api/v1/stripe/webhook"
 DOC = "/api/v1/openapi.json"
 # form path -> (the widget page's kind, a valid body)
@@ -67,8 +68,8 @@ def backdated_token(app, kind, seconds_ago):
 
 
 def page_token(client, slug, kind):
-    html = client.get(f"/widgets/{slug}/{kind}").get_data(as_text=True)
-    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    """A fresh token, as the widget's script asks for one."""
+    return client.post(f"/api/v1/campaigns/{slug}/form-tokens/{kind}").get_json()["form_token"]
 
 
 def post_event(client, payload, secret=WEBHOOK_SECRET):
@@ -89,6 +90,12 @@ SCENARIOS = {
     "count with the database away": ("get", COUNT, 503, "dead", lambda app, c, s: c.get(f"/api/v1/campaigns/{s}/count")),
     "document": ("get", DOC, 200, {}, lambda app, c, s: c.get(DOC)),
     "document not modified": ("get", DOC, 304, {}, lambda app, c, s: c.get(DOC, headers={"If-None-Match": c.get(DOC).headers["ETag"]})),
+    "form token": ("post", TOKENS, 200, {}, lambda app, c, s: c.post(TOKENS.replace("{slug}", s).replace("{kind}", "notify"))),
+    "form token of an unknown campaign": ("post", TOKENS, 404, {}, lambda app, c, s: c.post("/api/v1/campaigns/no-such/form-tokens/petition")),
+    "form token rate limited": ("post", TOKENS, 429, {"RATELIMIT_ENABLED": True, "RATELIMIT_IP_BURST": "1 per minute"}, lambda app, c, s: [
+        c.post(TOKENS.replace("{slug}", s).replace("{kind}", "donate")) for _ in range(2)][-1]),
+    "form token with the database away": ("post", TOKENS, 503, "dead", lambda app, c, s: c.post(
+        TOKENS.replace("{slug}", s).replace("{kind}", "petition"))),
     "webhook event": ("post", WEBHOOK, 200, {"STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}, lambda app, c, s: post_event(
         c, json.dumps(event("customer.created", {"id": "cus_1", "object": "customer"})))),
     "webhook forged": ("post", WEBHOOK, 400, {"STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}, lambda app, c, s: post_event(

@@ -285,11 +285,19 @@ def test_a_forged_token_is_suspect(trap_app, token):
     assert [s.state for s in stored(trap_app)] == [Signature.SUSPECT]
 
 
-def test_the_widget_form_without_a_token_is_suspect_but_an_allys_api_call_is_not(trap_app):
+def test_the_widget_form_without_a_token_is_never_stored_but_an_allys_api_call_is(trap_app):
+    """A widget's own post without a token is sent back to be sent once more, with one (the
+    no-JavaScript form's second step): it is never stored or counted as it is. A bot's filled
+    honeypot is still caught first, answered like a success."""
     client, slug = trap_app.test_client(), new_campaign(trap_app)
-    client.post(f"/widgets/{slug}/petition", data={"name": "Bot", "email": "bot@example.org", "country": "PK"})
+    bot = {"name": "Bot", "email": "bot@example.org", "country": "PK"}
+    again = client.post(f"/widgets/{slug}/petition", data=bot)
+    client.post(f"/widgets/{slug}/petition", data={**bot, "email": "honeypot@example.org", "website": "x"})
     client.post(API.format(slug), json=signature(email="ally-form@example.org"))
-    assert {s.email: s.state for s in stored(trap_app)} == {"bot@example.org": "suspect", "ally-form@example.org": "counted"}
+    assert again.status_code == 200 and "press the button once more" in again.data.decode()
+    assert re.search(r'name="form_token" value="[^"]+"', again.data.decode())
+    assert again.headers["Cache-Control"] == "no-store"
+    assert {s.email: s.state for s in stored(trap_app)} == {"honeypot@example.org": "suspect", "ally-form@example.org": "counted"}
 
 
 def test_an_expired_token_asks_politely_and_a_fresh_one_signs_at_once(trap_app):

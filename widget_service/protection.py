@@ -50,7 +50,19 @@ class FormTooFast(WidgetError):
     message = _l("Please check that your details are right, then send the form again.")
 
 
-# The two answers that come with a new token for the same form (see ``reissued_token``).
+class SendAgain(WidgetError):
+    """A widget's own form posted without a token: the page every visitor shares carries none
+    (the script asks for one when the supporter starts on the form), so a browser without
+    JavaScript sends none. Its fields are valid; it comes back filled in with a fresh token
+    that counts from now, and the supporter presses the button once more. That post is judged
+    like any form with a token (too fast, replayed, expired...)."""
+
+    status = 200  # a step of the no-JavaScript form, not an error
+    code = "send_again"
+    message = _l("Your details are below, as you typed them. To send the form, please check them and press the button once more.")
+
+
+# The answers that come with a new token for the same form (see ``reissued_token``).
 RESEND_ERRORS = (FormExpired, FormTooFast)
 
 STORE = "store"  # a person, as far as we can tell: store and count
@@ -89,8 +101,8 @@ def check_form(kind, campaign, form, email_canonical, token_required):
     and is never DROP). A form that the database then fails to store gives both back
     (``failed``), and a form that came back before this point (a mistyped field, a failed
     captcha) has spent neither: either way its supporter can send the same form again.
-    Raises ``FormExpired``, ``FormTooFast``, ``CaptchaFailed`` or ``CaptchaUnavailable`` for a
-    person to act on.
+    Raises ``SendAgain``, ``FormExpired``, ``FormTooFast``, ``CaptchaFailed`` or
+    ``CaptchaUnavailable`` for a person to act on.
     """
     trap, nonce, too_fast = _traps(kind, form, token_required)
     if trap:
@@ -193,15 +205,18 @@ def _traps(kind, form, token_required):
     """``(trap, nonce, too_fast)``: the name of the silent trap the form fell into, if any, its
     token's nonce, and whether it came sooner after the form was shown than a person types.
 
-    ``token_required`` is true for the widget's own forms, which always carry a token; an
-    ally's own form posting JSON has none and is judged by the captcha and limits instead.
+    ``token_required`` is true for the widget's own forms posted without JavaScript, which are
+    sent with a token at their second step (``SendAgain``); a JSON post (the widget's script,
+    or an ally's own form) may have none and is judged by the captcha and limits instead.
     Raises ``FormExpired`` for a token too old to trust, so a person can send again.
     """
     if form.get(HONEYPOT_FIELD):
         return "honeypot", None, False
     token = form.get(TOKEN_FIELD)
     if not token:
-        return ("no_token" if token_required else None), None, False
+        if token_required:
+            raise SendAgain()
+        return None, None, False
     config = current_app.config
     try:
         payload, issued = _load(kind, token, max_age=config["FORM_MAX_AGE_SECONDS"])

@@ -69,19 +69,12 @@
     sentAt = Date.now();
     if (form.target !== '_blank') return;
     // The donation goes on in the new tab. This form's token is spent with it; a fresh one
-    // from a fresh copy of this page lets the donor give again from here (after a cancel).
+    // (widget.js) lets the donor give again from here (after a cancel).
     alertBox.textContent = form.getAttribute('data-msg-started');
     alertBox.classList.add('ok');
-    if (!window.fetch || !window.DOMParser) {
-      if (window.mspResetCaptcha) setTimeout(window.mspResetCaptcha, 500);
-      return;
-    }
     setTimeout(function () {
       if (window.mspResetCaptcha) window.mspResetCaptcha(); // the new tab used this one up
-      fetch(location.href, { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#donate [name=form_token]');
-        if (fresh) form.elements.form_token.value = fresh.value;
-      }).catch(function () {});
+      if (window.mspFreshToken) window.mspFreshToken();
     }, 500);
   });
 })();

@@ -80,6 +80,77 @@
   }
   window.mspResetCaptcha = function () { if (captchaId !== null) window.hcaptcha.reset(captchaId); };
 
+  // The form token. The page is the same for every visitor (so browsers and caches keep it) and
+  // carries none: it is asked for when the supporter starts on the form, as the captcha is, and a
+  // form sent before it came waits for it. Without it (no script, the request failed) the post
+  // goes without one, and the service asks for it to be sent once more, with a token.
+  var tokenField = document.querySelector('form input[name=form_token][data-token-url]');
+  var tokenForm = tokenField && tokenField.form, tokenWaiting = null;
+  function fetchToken() {
+    if (tokenWaiting || !window.fetch) return;
+    tokenWaiting = [];
+    var done = function () {
+      var waiting = tokenWaiting;
+      tokenWaiting = null;
+      waiting.forEach(function (go) { go(); });
+    };
+    fetch(tokenField.getAttribute('data-token-url'), { method: 'POST', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { if (body.form_token) tokenField.value = body.form_token; done(); }, done);
+  }
+  function withToken(go) { // run go() once the form has its token (or asking for one has failed)
+    if (!tokenField || tokenField.value) return go();
+    fetchToken();
+    if (tokenWaiting) tokenWaiting.push(go);
+    else go();
+  }
+  // A form sent in another tab (donate) used its token up: the next one needs a fresh token.
+  window.mspFreshToken = function () {
+    if (!tokenField) return;
+    tokenField.value = '';
+    fetchToken();
+  };
+  if (tokenForm) {
+    if (tokenForm.contains(document.activeElement) && !tokenField.value) fetchToken();
+    else tokenForm.addEventListener('focusin', function () { if (!tokenField.value) fetchToken(); });
+    if (!tokenForm.hasAttribute('data-api')) {
+      // A form the browser posts itself (donate): hold the post until the token is in it. Capture
+      // runs before the form's other listeners, which then see the post sent with its token.
+      // Held once: if no token came, the post goes without one (and is asked for again).
+      var held = false;
+      tokenForm.addEventListener('submit', function (event) {
+        if (held || tokenField.value || !window.fetch || !tokenForm.requestSubmit) {
+          held = false;
+          return;
+        }
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        held = true;
+        withToken(function () { tokenForm.requestSubmit(); });
+      }, true);
+    }
+  }
+
+  // The count. A kept page (browsers and caches keep the page up to a minute) shows the count it
+  // was made with; the count endpoint, kept for seconds, has the current one. After signing,
+  // the server's new count (not one made up here).
+  var countBox = document.querySelector('.count[data-count-url]');
+  function showCount(fresh) {
+    if (!countBox || !window.fetch) return;
+    // After signing: asked again (and kept so), not taken from this browser's copy.
+    fetch(countBox.getAttribute('data-count-url'), fresh ? { cache: 'no-cache' } : {})
+      .then(function (r) { return r.json(); })
+      .then(function (c) {
+        var lang = document.documentElement.lang;
+        var el = countBox.querySelector('[data-count]'), noun = countBox.querySelector('[data-one]');
+        var bar = countBox.querySelector('progress');
+        el.textContent = new Intl.NumberFormat(lang).format(c.signatures);
+        noun.textContent = noun.getAttribute(new Intl.PluralRules(lang).select(c.signatures) === 'one' ? 'data-one' : 'data-other');
+        if (bar) bar.value = Math.min(c.signatures, c.goal);
+      }).catch(function () {});
+  }
+  showCount(false);
+
   var form = document.querySelector('form[data-api]'); // the petition, coordinator or notify-me form
   if (!form || !window.fetch) return; // no form, or an old browser: the plain post still works
   var alertBox = document.getElementById('alert');
@@ -114,10 +185,14 @@
 
   form.addEventListener('submit', function (event) {
     event.preventDefault();
+    button.disabled = true;
+    withToken(send);
+  });
+
+  function send() {
     var data = {};
     new FormData(form).forEach(function (value, key) { data[key] = value; });
     form.querySelectorAll('input[type=checkbox]').forEach(function (box) { data[box.name] = box.checked; });
-    button.disabled = true;
     alertBox.textContent = '';
     fetch(form.getAttribute('data-api'), {
       method: 'POST',
@@ -140,25 +215,14 @@
       button.disabled = false;
       fail(form.getAttribute('data-msg-failed'));
     });
-  });
+  }
 
   function signed() {
-    var thanks = document.getElementById('thanks'), countUrl = form.getAttribute('data-count-url');
+    var thanks = document.getElementById('thanks');
     form.hidden = true;
     thanks.hidden = false;
     thanks.focus();
-    // No count to update where the page around the widget shows it (the campaign page).
-    if (!countUrl || !document.querySelector('[data-count]')) return;
-    // Show the server's count, not one we made up.
-    fetch(countUrl, { cache: 'no-store' })
-      .then(function (r) { return r.json(); })
-      .then(function (c) {
-        var lang = document.documentElement.lang;
-        var el = document.querySelector('[data-count]'), noun = document.querySelector('[data-one]');
-        var bar = document.querySelector('progress');
-        el.textContent = new Intl.NumberFormat(lang).format(c.signatures);
-        noun.textContent = noun.getAttribute(new Intl.PluralRules(lang).select(c.signatures) === 'one' ? 'data-one' : 'data-other');
-        if (bar) bar.value = Math.min(c.signatures, c.goal);
-      }).catch(function () {});
+    // (No count where the page around the widget shows it: the campaign page.)
+    showCount(true);
   }
 })();

@@ -6,17 +6,15 @@ from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 
 from .. import attachments
-from ..campaigns import find_campaign
 from ..sharing import campaign_url, public_base, share_links, share_ref, share_text
-from .widgets import embedding, render_widget
+from .widgets import render_widget, shared_widget
 
 bp = Blueprint("actions", __name__, url_prefix="/widgets")
 
 
 @bp.get("/<slug>/actions")
 def actions(slug):
-    campaign = find_campaign(slug)
-    return render_widget(campaign, "widget/actions.html", **embedding(request.args, request.referrer))
+    return shared_widget(slug, lambda campaign, context: render_widget(campaign, "widget/actions.html", shared=True, **context))
 
 
 # Where the panel that a supporter left was: "actions" (in a widget frame: the panel on its

@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext as _
 from ..campaigns import campaign_ref, find_campaign, public_summary
 from ..counting import current_count
 from ..errors import MalformedRequest, UnsupportedMediaType
-from ..protection import RESEND_ERRORS, reissued_token
+from ..protection import RESEND_ERRORS, form_token as new_form_token, reissued_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
 
@@ -67,6 +67,19 @@ def campaign_count(slug):
         return current_app.response_class(status=304, headers=headers)
     body = json.dumps({"signatures": signatures, "goal": campaign.goal})
     return current_app.response_class(body, mimetype="application/json", headers=headers)
+
+
+@bp.post("/campaigns/<slug>/form-tokens/<any(petition, coordinator, notify, donate):kind>")
+@protected_form("form-token")
+def form_token(slug, kind):
+    """A fresh form token for a ``kind`` form of the campaign, asked for by the widget's script
+    when the supporter starts on the form: the widget pages carry none, so every visitor gets
+    the same page. The token is that supporter's own: never kept by any cache. Limited per
+    client like the forms (in buckets of its own, so fetching a token costs no form)."""
+    campaign_ref(slug)  # an unknown campaign is a 404; cached, so no query on the hot path
+    response = jsonify({"form_token": new_form_token(kind)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/campaigns/<slug>/signatures")

@@ -9,6 +9,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import render_error
 from ..models import CampaignFile
+from ..page_cache import shared_page
 from ..ratelimits import rate_limited
 from ..sharing import campaign_url, public_base
 from ..validation import LANGUAGES, clean_origin, clean_ref
@@ -58,7 +59,12 @@ def framed_by_own_page(host_origin):
 
 @bp.get("/<slug>")
 def show(slug):
-    campaign = find_campaign(slug)
+    """The page every reader of the address shares (``page_cache``): nothing in it is theirs."""
+    return shared_page(slug, render_page)
+
+
+def render_page(campaign):
+    slug = campaign.slug
     lang = str(get_locale())
     ref = clean_ref(request.args.get("ref"))[0]
     extension, image_type, image_etag, image_size, card_lang = share_image(
@@ -89,7 +95,7 @@ def show(slug):
         image_type=image_type,
         image_size=image_size,
     )
-    return html, 200, {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
+    return html, 200, {"Content-Security-Policy": PAGE_CSP}
 
 
 @bp.get("/<slug>/card.<extension>")

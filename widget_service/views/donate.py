@@ -17,7 +17,7 @@ from ..donations import CURRENCIES, donate_settings, format_money, progress, str
 from ..errors import RATE_LIMITED, WidgetError
 from ..ratelimits import protected_form
 from ..stripe_events import handle_event, verified_event
-from .widgets import embedding, flooded, refused, render_widget
+from .widgets import embedding, flooded, refused, render_widget, shared_widget
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ bp = Blueprint("donate", __name__)
 WEBHOOK_MAX_BYTES = 1024 * 1024  # Stripe's events (an invoice with its lines) outgrow the forms' limit
 
 
-def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, resent=None, **context):
+def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, resent=None, shared=False, **context):
     """The donate widget page; ``in_tab`` when it answers a post, in the tab the post opened."""
     lang = str(get_locale())
     settings = donate_settings(campaign)
@@ -36,7 +36,7 @@ def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, re
     spec = CURRENCIES[currency]
     presets = [(amount, format_money(amount, currency, lang)) for amount in settings.presets_for(currency)]
     html, status, headers = render_widget(
-        campaign, "widget/donate.html", status, resent=resent, form_kind="donate",
+        campaign, "widget/donate.html", status, resent=resent, form_kind="donate", shared=shared,
         settings=settings, currency=currency, currency_spec=spec, presets=presets,
         default_amount=str(presets[min(1, len(presets) - 1)][0]),
         minimum_text=format_money(spec.minimum, currency, lang), maximum_text=format_money(spec.maximum, currency, lang),
@@ -53,8 +53,7 @@ def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, re
 
 @bp.get("/widgets/<slug>/donate")
 def widget(slug):
-    campaign = find_campaign(slug)
-    return render_donate(campaign, **embedding(request.args, request.referrer))
+    return shared_widget(slug, lambda campaign, context: render_donate(campaign, shared=True, **context))
 
 
 @bp.post("/widgets/<slug>/donate")

@@ -14,7 +14,7 @@ from ..ratelimits import protected_form
 from ..subscriptions import subscribe
 from ..supporter_validation import PAKISTAN_REGIONS
 from .api import json_body, signature_meta
-from .widgets import embedding, flooded, refused, render_widget
+from .widgets import embedding, flooded, refused, render_widget, shared_widget
 
 bp = Blueprint("supporters", __name__, url_prefix="/widgets")
 api_bp = Blueprint("supporters_api", __name__, url_prefix="/api/v1")
@@ -26,19 +26,18 @@ FORMS = {
 }
 
 
-def render_form(kind, campaign, status=200, form=None, errors=None, resent=None, **context):
+def render_form(kind, campaign, status=200, form=None, errors=None, resent=None, shared=False, **context):
     template, _service, order = FORMS[kind]
     errors = errors or {}
     return render_widget(
-        campaign, template, status, resent=resent, form_kind=kind, form=form or {}, errors=errors,
+        campaign, template, status, resent=resent, form_kind=kind, shared=shared, form=form or {}, errors=errors,
         first_error=next((field for field in order if field in errors), None), regions=PAKISTAN_REGIONS.items(),
         **context,
     )
 
 
 def show(kind, slug):
-    campaign = find_campaign(slug)
-    return render_form(kind, campaign, **embedding(request.args, request.referrer))
+    return shared_widget(slug, lambda campaign, context: render_form(kind, campaign, shared=True, **context))
 
 
 def post_without_js(kind, slug):

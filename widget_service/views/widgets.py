@@ -2,7 +2,7 @@
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
@@ -10,6 +10,7 @@ from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
 from .. import captcha
+from ..page_cache import shared_page
 from ..protection import reissued_token
 from ..ratelimits import protected_form
 from ..signing import sign_petition
@@ -53,11 +54,16 @@ def country_options(lang, chosen="", abroad=False):
     return Markup(options)
 
 
-def render_widget(campaign, template, status=200, resent=None, form_kind="petition", **context):
-    """An iframe page of ``campaign``: ``template`` with what every widget shows, and a form
-    token for ``form_kind`` forms (for ``resent``, the posted form shown again, one that keeps
-    when it was first shown). Every widget kind (petition, actions, donate...) renders
-    through here, so they share the frameable CSP, ``no-store`` and the captcha settings."""
+def render_widget(campaign, template, status=200, resent=None, form_kind="petition", shared=False, **context):
+    """An iframe page of ``campaign``: ``template`` with what every widget shows. Every widget
+    kind (petition, actions, donate...) renders through here, so they share the frameable CSP
+    and the captcha settings.
+
+    A ``shared`` page (every first view, see ``shared_widget``) is the same for every visitor:
+    its form has no token (the script asks for one when the supporter starts on the form) and
+    ``page_cache`` sets how long it may be kept. Any other page answers a post: it is that
+    visitor's own (``no-store``), with a form token for ``form_kind`` forms, one that keeps
+    when ``resent`` (the posted form, shown again) was first shown."""
     lang = str(get_locale())
     count = current_count(campaign.id)
     with_captcha = captcha.enabled(campaign)
@@ -68,27 +74,40 @@ def render_widget(campaign, template, status=200, resent=None, form_kind="petiti
         lang=lang,
         count=count,
         country_options=country_options,
-        form_token=reissued_token(form_kind, resent),
+        form_token="" if shared else reissued_token(form_kind, resent),
+        token_url=url_for("api.form_token", slug=campaign.slug, kind=form_kind),
         captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
         captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
         **context,
     )
-    headers = {
-        "Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha),
-        "Cache-Control": "no-store",
-    }
+    headers = {"Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha)}
+    if not shared:
+        headers["Cache-Control"] = "no-store"
     return html, status, headers
+
+
+def shared_widget(slug, render):
+    """The first view of a widget of campaign ``slug``: ``render(campaign, context)`` (the
+    embedding context of ``embedding``) as a page every visitor shares (``page_cache``)."""
+    from_referrer = clean_origin(request.args.get("origin")) is None
+    context = embedding(request.args, request.referrer)
+    return shared_page(
+        slug, lambda campaign: render(campaign, context),
+        referrer_origin=context["host_origin"] if from_referrer else None, referrer_used=from_referrer,
+    )
 
 
 @bp.get("/<slug>/<kind>")
 def widget(slug, kind):
     """The petition page; other kinds register their own ``/widgets/<slug>/<kind>`` routes
     (a fixed path segment wins over ``<kind>``), so an unknown kind is a 404 here."""
-    campaign = find_campaign(slug)
     if kind not in KINDS:
+        find_campaign(slug)  # an unknown campaign says so first
         abort(404)
-    return render_widget(
-        campaign, "widget/petition.html", form={}, errors={}, **embedding(request.args, request.referrer)
+    return shared_widget(
+        slug, lambda campaign, context: render_widget(
+            campaign, "widget/petition.html", shared=True, form={}, errors={}, **context
+        ),
     )
 
 
