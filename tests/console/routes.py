@@ -125,3 +125,18 @@ ROUTES += [
     Route("POST", "/console/partners/no-such-partner/stats-link", "admin", ok=404, data={"action": "rotate"}),
     Route("POST", "/console/partners/no-such-partner/status", "admin", ok=404, data={"status": "disabled"}),
 ]
+
+# Mail: action alerts (admins). An alert that does not exist answers 404; the writing form with
+# an unknown campaign 422 (nothing stored).
+ROUTES += [
+    Route("GET", "/console/alerts", "admin"),
+    Route("GET", "/console/alerts?lang=ur", "admin"),
+    Route("GET", "/console/alerts/new", "admin"),
+    Route("POST", "/console/alerts/new", "admin", ok=422, data={"campaign": "no-such-campaign", "subject_en": "x",
+                                                                "text_en": "x", "subject_ur": "x", "text_ur": "x"}),
+    Route("GET", "/console/alerts/999", "admin", ok=404),
+    Route("POST", "/console/alerts/999/test", "admin", ok=404),
+    Route("POST", "/console/alerts/999/send", "admin", ok=404),
+    Route("POST", "/console/alerts/999/pause", "admin", ok=404),
+    Route("POST", "/console/alerts/999/resume", "admin", ok=404),
+]

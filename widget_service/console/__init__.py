@@ -25,6 +25,7 @@ NAV = (
     ("console.campaigns", _l("Campaigns"), "admin"),
     ("console.exports", _l("Exports"), "admin"),
     ("console.partners_page", _l("Partners"), "admin"),  # widget_service/allies
+    ("console.alerts_page", _l("Alerts"), "admin"),  # widget_service/mail
     ("console.audit_log", _l("Audit log"), "admin"),
     ("console.account", _l("Your account"), "viewer"),
 )

@@ -8,6 +8,7 @@ from .. import events
 from ..config import ConfigError
 from . import models  # noqa: F401  (the outbox table, for create_all and migrations)
 from . import alerts_cli, cli, coordinators, messages, signatures, subscriptions, transport, views
+from . import console_views  # noqa: F401  (the console's alerts pages register on its blueprint)
 
 
 def init_app(app):

@@ -36,7 +36,13 @@ LANGUAGE_NAMES = {"en": "English", "ur": "Urdu"}
 
 
 class AlertError(Exception):
-    """Refused: the message says why, in one line."""
+    """Refused: the message says why, in one line; ``reason`` names it for the console, which
+    says it in the page's language (a form field such as ``subject_ur``, or ``state``,
+    ``untested``, ``test_pending``, ``address``, ``limit``, ``campaign``)."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
 
 
 def _clean(texts):
@@ -47,13 +53,13 @@ def _clean(texts):
         subject = (texts.get(f"subject_{lang}") or "").strip()
         body = (texts.get(f"text_{lang}") or "").replace("\r\n", "\n").strip()
         if not subject:
-            raise AlertError(f"the {name} subject is empty")
+            raise AlertError(f"the {name} subject is empty", f"subject_{lang}")
         if len(subject) > SUBJECT_MAX or any(ord(char) < 32 for char in subject):
-            raise AlertError(f"the {name} subject must be one line of at most {SUBJECT_MAX} characters")
+            raise AlertError(f"the {name} subject must be one line of at most {SUBJECT_MAX} characters", f"subject_{lang}")
         if not body:
-            raise AlertError(f"the {name} text is empty")
+            raise AlertError(f"the {name} text is empty", f"text_{lang}")
         if len(body) > TEXT_MAX:
-            raise AlertError(f"the {name} text is longer than {TEXT_MAX} characters")
+            raise AlertError(f"the {name} text is longer than {TEXT_MAX} characters", f"text_{lang}")
         clean[f"subject_{lang}"], clean[f"text_{lang}"] = subject, body
     return clean
 
@@ -67,14 +73,14 @@ def digest(alert):
 def get(alert_id):
     alert = db.session.get(Alert, alert_id)
     if alert is None:
-        raise AlertError(f"there is no alert {alert_id} (flask alerts list shows them)")
+        raise AlertError(f"there is no alert {alert_id} (flask alerts list shows them)", "alert")
     return alert
 
 
 def create(slug, **texts):
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
-        raise AlertError(f"there is no campaign {slug!r} (flask campaigns list shows them)")
+        raise AlertError(f"there is no campaign {slug!r} (flask campaigns list shows them)", "campaign")
     alert = Alert(campaign_id=campaign.id, state=Alert.DRAFT, **_clean(texts))
     db.session.add(alert)
     db.session.commit()
@@ -84,7 +90,7 @@ def create(slug, **texts):
 def edit(alert, **changes):
     """Change a draft's texts (those given); a changed text needs a new test before ``send``."""
     if alert.state != Alert.DRAFT:
-        raise AlertError(f"alert {alert.id} is {alert.state}: only a draft can be changed")
+        raise AlertError(f"alert {alert.id} is {alert.state}: only a draft can be changed", "state")
     current = {name: getattr(alert, name) for name in ("subject_en", "text_en", "subject_ur", "text_ur")}
     current.update({name: value for name, value in changes.items() if value is not None})
     for name, value in _clean(current).items():
@@ -103,13 +109,13 @@ def test(alert, address, langs=LANGUAGES):
     ``langs``; ``send`` is allowed once it is delivered."""
     email, _error = clean_email(address)
     if email is None:  # (its message is the supporters', in the request's language)
-        raise AlertError(f"{address!r} is not an email address")
+        raise AlertError(f"{address!r} is not an email address", "address")
     canonical, asked = canonical_email(email), utcnow()  # (before its mails: send looks for mails since)
     for lang in langs:
         row = SimpleNamespace(id=alert.id, campaign_id=alert.campaign_id, email=email, email_canonical=canonical, lang=lang)
         if not outbox.enqueue(db.session, ALERT_TEST, row):
             db.session.rollback()
-            raise AlertError("that address has had its mails for today (WIDGET_MAIL_DAILY_LIMIT): test with another")
+            raise AlertError("that address has had its mails for today (WIDGET_MAIL_DAILY_LIMIT): test with another", "limit")
     alert.tested_digest, alert.tested_at = digest(alert), asked
     db.session.commit()
 
@@ -122,18 +128,18 @@ def _test_states(alert):
 def send(alert):
     """Start sending to every confirmed subscriber (the workers queue them, throttled)."""
     if alert.state != Alert.DRAFT:
-        raise AlertError(f"alert {alert.id} is {alert.state} already (flask alerts show {alert.id})")
+        raise AlertError(f"alert {alert.id} is {alert.state} already (flask alerts show {alert.id})", "state")
     if alert.tested_digest != digest(alert):
-        raise AlertError(f"send a test of alert {alert.id}'s current text first: flask alerts test {alert.id} --to ADDRESS")
+        raise AlertError(f"send a test of alert {alert.id}'s current text first: flask alerts test {alert.id} --to ADDRESS", "untested")
     states = _test_states(alert)  # none: done and purged from the outbox since
     if states and OutboxMail.SENT not in states:
         raise AlertError(f"the test mail of alert {alert.id} has not been delivered yet ({', '.join(sorted(states))}): "
-                         "run flask mail work, see flask mail status")
+                         "run flask mail work, see flask mail status", "test_pending")
     moved = db.session.execute(update(Alert).where(Alert.id == alert.id, Alert.state == Alert.DRAFT)
                                .values(state=Alert.SENDING, started_at=utcnow()))
     db.session.commit()
     if moved.rowcount != 1:
-        raise AlertError(f"alert {alert.id} was sent meanwhile")
+        raise AlertError(f"alert {alert.id} was sent meanwhile", "state")
 
 
 def _its_queued_mails(alert):
@@ -147,7 +153,7 @@ def pause(alert):
                                .values(state=Alert.PAUSED))
     if moved.rowcount != 1:
         db.session.rollback()
-        raise AlertError(f"alert {alert.id} is {alert.state}: only one being sent can be paused")
+        raise AlertError(f"alert {alert.id} is {alert.state}: only one being sent can be paused", "state")
     db.session.execute(update(OutboxMail).where(*_its_queued_mails(alert)).values(next_attempt_at=PAUSED_UNTIL),
                        execution_options={"synchronize_session": False})
     db.session.commit()
@@ -158,7 +164,7 @@ def resume(alert):
     moved = db.session.execute(update(Alert).where(Alert.id == alert.id, Alert.state == Alert.PAUSED).values(state=state))
     if moved.rowcount != 1:
         db.session.rollback()
-        raise AlertError(f"alert {alert.id} is {alert.state}, not paused")
+        raise AlertError(f"alert {alert.id} is {alert.state}, not paused", "state")
     db.session.execute(update(OutboxMail).where(*_its_queued_mails(alert), OutboxMail.next_attempt_at >= PAUSED_UNTIL)
                        .values(next_attempt_at=utcnow()), execution_options={"synchronize_session": False})
     db.session.commit()
