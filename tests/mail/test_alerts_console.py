@@ -67,3 +67,12 @@ def test_the_alerts_pages_speak_urdu_and_are_for_admins_only(app, campaign, cons
     assert "الرٹ لکھیں" in page and "اردو میں موضوع" in page
     assert admin.get("/console/alerts/999").status_code == 404
     assert console_client("viewer").get("/console/alerts").status_code == 403
+
+
+def test_a_long_urdu_text_is_taken(app, campaign, console_client):
+    client = console_client("admin")
+    long_urdu = ("ووٹ جمعہ کو ہے۔ " * 1200).strip()  # about 19,000 characters: 100 KB as the form sends it
+    made = post_form(client, "/console/alerts/new", {**FORM, "campaign": campaign, "text_ur": long_urdu})
+    assert made.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Alert.text_ur)) == long_urdu

@@ -7,7 +7,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import select
 
 from ..console import audit, bp
-from ..console.auth import console_url, current_staff, role_required
+from ..console.auth import console_url, current_staff, larger_body, role_required
 from ..extensions import db
 from ..models import Campaign
 from . import alerts, messages
@@ -34,6 +34,9 @@ DONE = {
 }
 STATES = {Alert.DRAFT: _l("draft"), Alert.SENDING: _l("being sent"), Alert.PAUSED: _l("paused"), Alert.SENT: _l("sent")}
 FIELDS = ("subject_en", "text_en", "subject_ur", "text_ur")
+# Two texts of up to 20,000 characters, URL-encoded (an Urdu letter is 6 bytes so): far over the
+# body limit sized for a signature (WIDGET_MAX_BODY_BYTES).
+ALERT_FORM_BYTES = 2 * 6 * alerts.TEXT_MAX + 64 * 1024
 
 
 def _alert(alert_id):
@@ -56,6 +59,7 @@ def alerts_page():
 
 @bp.route("/alerts/new", methods=["GET", "POST"])
 @role_required("admin")
+@larger_body(ALERT_FORM_BYTES)
 def new_alert():
     form, error = request.form if request.method == "POST" else {}, None
     if request.method == "POST":
