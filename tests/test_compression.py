@@ -35,6 +35,19 @@ def test_what_everyone_gets_the_same_is_smaller_on_the_wire_and_decodes_to_the_s
     assert "accept-encoding" in vary(plain)  # a cache must not hand the plain body to a gzip client
 
 
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_the_widget_pages_every_visitor_shares_go_compressed_and_revalidate(client, campaign, lang):
+    for kind in ("petition", "actions", "coordinator", "notify"):
+        path = f"/widgets/{campaign}/{kind}?lang={lang}"
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        zipped = client.get(path, headers=GZIP)
+        assert "public" in zipped.headers["Cache-Control"] and zipped.headers["Content-Encoding"] == "gzip", kind
+        assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < len(plain.data) * 0.5, kind
+        assert zipped.headers["ETag"] != plain.headers["ETag"] and "accept-encoding" in vary(zipped)
+        again = client.get(path, headers={**GZIP, "If-None-Match": zipped.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["ETag"] == zipped.headers["ETag"], kind
+
+
 def test_each_representation_has_its_own_strong_etag_and_revalidates_with_it(client):
     etags = {}
     for encoding in ("identity", "gzip", "br"):
