@@ -246,6 +246,15 @@ def test_who_unsubscribes_mid_send_gets_nothing_more(app, client, runner, smtp, 
     assert {"total": "2", "sent": "1", "cancelled": "1"}.items() <= show(runner, alert_id).items()
 
 
+def test_a_forgotten_subscriber_gets_no_alert(app, runner, smtp, campaign, tmp_path):
+    forgotten, stays = add_subscribers(app, campaign, 2, "forget")
+    assert runner.invoke(args=["supporters", "forget", forgotten, "--yes"]).exit_code == 0
+    alert_id = written_tested_sent(runner, smtp, tmp_path, campaign)
+    work(runner)
+    assert recipients(smtp) == Counter(["staff@msp.example", "staff@msp.example", stays])  # the test (en, ur), then one
+    assert {"total": "1", "sent": "1"}.items() <= show(runner, alert_id).items()
+
+
 def test_the_daily_limit_per_address_applies(make_app, smtp, tmp_path):
     app = make_app(SMTP_URL=smtp.url, MAIL_DAILY_LIMIT=2, ALERT_MAILS_PER_MINUTE=1000)
     runner = app.test_cli_runner()

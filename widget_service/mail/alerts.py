@@ -171,9 +171,11 @@ def resume(alert):
 
 
 def eligible(campaign_id):
-    """Who an alert goes to: confirmed subscriptions that have not unsubscribed."""
+    """Who an alert goes to: confirmed subscriptions that have not unsubscribed, and whose
+    address was not erased (``flask supporters forget`` and retention keep the row, its state
+    included, for the counts, and blank the address)."""
     return (Subscription.campaign_id == campaign_id, Subscription.confirmed_at.is_not(None),
-            Subscription.unsubscribed_at.is_(None))
+            Subscription.unsubscribed_at.is_(None), Subscription.email != "")
 
 
 def progress(alert):
