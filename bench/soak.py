@@ -18,7 +18,7 @@ It prints, and exits non-zero when a check fails:
   worker is flat when it grew by at most ``--rss-growth-mib`` (10 MiB) after warming up;
 - requests by status per endpoint; any status outside an endpoint's expected ones fails;
 - every 5xx with its time and the fault it lies near. The docs promise 503 ``unavailable`` to
-  requests in flight when database connections are cut (README, Deploying), so a 503 whose
+  requests in flight when database connections are cut (docs/operators.md, Deploying), so a 503 whose
   request overlaps a cut (from the cut to 2 s after it) is inside a documented window; Redis
   going away is documented to cost nothing (limits and count fall back to memory and SQL), so
   no 5xx is allowed near a Redis restart, nor anywhere else;

@@ -72,7 +72,7 @@ def snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget
     )
 
 
-# The space each widget's placeholder reserves before the loader arrives, as the README gives it
+# The space each widget's placeholder reserves before the loader arrives, as docs/allies.md gives it
 # (widget_service/views/embed.py's reserved_height: a test keeps the two the same).
 RESERVED = {
     ("petition", "en"): "clamp(804px, calc(1094px - 40.25vw), 965px)",
@@ -89,7 +89,7 @@ RESERVED = {
 
 
 def placeholder_snippet(service_url, lang, campaign="hazara-quetta", partner=PARTNER, widget="petition"):
-    """The snippet the README recommends: a placeholder that holds the widget's space from the
+    """The snippet the README and docs/allies.md recommend: a placeholder that holds the widget's space from the
     start (so the page does not jump when the widget arrives), and the loader."""
     return (
         f'<div class="msp-widget" data-campaign="{html.escape(campaign)}" data-widget="{widget}" data-lang="{lang}" '
@@ -98,7 +98,7 @@ def placeholder_snippet(service_url, lang, campaign="hazara-quetta", partner=PAR
     )
 
 
-# The documented no-script heights (README): the form with its error messages fits on a phone,
+# The documented no-script heights (docs/allies.md): the form with its error messages fits on a phone,
 # and wider screens, where the form's lines are longer and fewer, get less. Old browsers that
 # know no clamp() use the height attribute.
 NOSCRIPT_HEIGHTS = {

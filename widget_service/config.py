@@ -1,7 +1,7 @@
 """Configuration, read from ``WIDGET_*`` environment variables.
 
-Every setting the service reads is listed in ``SETTINGS`` with its default, so the README's
-configuration table and the code cannot drift apart: ``tests/test_config.py`` checks both.
+Every setting the service reads is listed in ``SETTINGS`` with its default, so the configuration
+table in docs/operators.md and the code cannot drift apart: ``tests/test_config.py`` checks both.
 """
 import os
 import re

@@ -1,6 +1,6 @@
 """The snippet builder's domain: what an ally may choose, and the two snippets it gets.
 
-The snippets are the ones the README documents: the script (the loader makes the iframe, sizes
+The snippets are the ones docs/allies.md documents: the script (the loader makes the iframe, sizes
 it, and passes the page's origin) and a plain ``<iframe>`` for site builders that refuse
 scripts. They are built here once, for the page and for the tests; the page's script rebuilds
 the same text in the browser as the choices change (``builder.js``), and a test holds the two
