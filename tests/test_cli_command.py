@@ -20,7 +20,7 @@ SLUG = "hazara-quetta"
 
 @pytest.fixture
 def flask(tmp_path):
-    """``flask(*args, **environ)``: run the command with ``FLASK_APP=wsgi`` as the README says,
+    """``flask(*args, **environ)``: run the command with ``FLASK_APP=wsgi`` as docs/console.md says,
     none of the test process's own ``WIDGET_*`` variables, and this test's database."""
     database_url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
 

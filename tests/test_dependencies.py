@@ -40,7 +40,7 @@ def test_the_lock_pins_every_dependency_within_setup_cfgs_ranges_with_hashes():
     pins = locked()
     for requirement in install_requires():
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{name} is in setup.cfg but not locked: run pip-compile (README, Dependencies)"
+        assert name in pins, f"{name} is in setup.cfg but not locked: run pip-compile (docs/operators.md, Dependencies)"
         assert requirement.specifier.contains(pins[name][0], prereleases=True), f"{name}=={pins[name][0]} outside {requirement}"
         for extra in requirement.extras:  # redis[hiredis], psycopg[binary]: what the extra adds is locked too
             added = [

@@ -21,7 +21,7 @@ STOP_SECONDS = 45  # gunicorn's graceful timeout is 30 s; a stop normally takes 
 def readme_addresses():
     """The demo addresses the README's "two commands" section lists (default ports)."""
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("## The two commands"):text.index("## Embedding the widget")]
+    section = text[text.index("## The two commands"):].split("\n## ")[0]
     found = re.findall(r"http://(?:localhost|127\.0\.0\.1):500[01][^\s>)`]*", section)
     assert len(found) >= 7, found
     return sorted(set(found))

@@ -1,4 +1,4 @@
-"""Slow clients, and the nginx in front of gunicorn that the README's deployment puts there.
+"""Slow clients, and the nginx in front of gunicorn that docs/operators.md's deployment puts there.
 
 A client that sends its request a header line (or a body byte) at a time holds a gunicorn thread
 for as long as it keeps sending. Straight at gunicorn a few such clients stop the count and
