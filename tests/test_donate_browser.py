@@ -86,14 +86,17 @@ def test_a_donor_on_an_allied_site_gives_and_lands_on_stripe_checkout_in_a_new_t
     )
     assert answer.status_code == 200, answer.text
     # A visitor without a kept copy sees it once the service renews its kept page (within
-    # WIDGET_COUNT_CACHE_SECONDS); this browser may keep its copy up to the page's max-age.
-    visitor = new_context().new_page()
-
+    # WIDGET_COUNT_CACHE_SECONDS). Each look is a new visitor: a browser keeps its copy up to the
+    # page's max-age, so one that looked before the renewal would go on seeing the old page.
     def raised():
-        visitor.goto(frame.url)
-        return "$50 raised of $25,000" in (visitor.locator(".raised").all_inner_texts() or [""])[0]
+        visitor = new_context().new_page()
+        try:
+            visitor.goto(frame.url)
+            return "$50 raised of $25,000" in (visitor.locator(".raised").all_inner_texts() or [""])[0]
+        finally:
+            visitor.context.close()
 
-    wait_for(visitor, raised, lambda: "the gift never showed in the widget")
+    wait_for(page, raised, lambda: "the gift never showed in the widget", interval_ms=500)
 
 
 
