@@ -8,20 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.allies.conftest import make_partner, stats_link  # noqa: F401  (fixtures used here)
-from tests.mail.conftest import links, path_of, work
-from tests.mail.smtp_server import SMTPSink
+from tests.mail.conftest import links, path_of, smtp, work  # noqa: F401  (smtp: a fixture)
 
 from widget_service.extensions import db
 from widget_service.models import Signature
 
 from .test_stats import figures, rollup
-
-
-@pytest.fixture
-def smtp():
-    sink = SMTPSink()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
