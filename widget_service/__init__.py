@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import allies, attachments, captcha, cli, compression, config, console, counting, http_guards, log_privacy, mail, protection, redis_client
+from . import allies, attachments, captcha, cli, compression, config, console, counting, http_guards, log_privacy, mail, privacy, protection, redis_client
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
@@ -33,6 +33,7 @@ def create_app(overrides=None):
     console.init_app(app)  # MSP's console; its sessions are the only ones, under /console
     allies.init_app(app)  # partners, their statistics, the embed policy, the snippet builder
     mail.init_app(app)  # the outbox, its worker, and the pages its mails link to
+    privacy.init_app(app)  # flask retention apply, flask supporters show/forget
     protection.init_app(app)
     register_errorhandlers(app)
     register_assets(app)

@@ -133,3 +133,26 @@ def public_summary(campaign, lang):
         "signatures": current_count(campaign.id),
         "links": {"report": campaign.report_url, "kit": campaign.kit_url},
     }
+
+
+# --- the retention period (erasing is the privacy subpackage's; the setting is a campaign's) ---
+
+RETENTION_SETTING = "retention_days"
+RETENTION_MAX_DAYS = 3650  # ten years: a period MSP could mean; larger ones are typing mistakes
+
+
+def retention_days(campaign):
+    """Days after it closes that ``campaign``'s personal data is erased: its own setting, else
+    ``WIDGET_RETENTION_DAYS``."""
+    value = campaign.setting(RETENTION_SETTING)
+    return current_app.config["RETENTION_DAYS"] if value is None else int(value)
+
+
+def longest_period():
+    """The longest retention period in force (days): the default, or a campaign's own if longer."""
+    days = [current_app.config["RETENTION_DAYS"]]
+    for settings in db.session.scalars(select(Campaign.settings)):
+        value = (settings or {}).get(RETENTION_SETTING)
+        if value is not None:
+            days.append(int(value))
+    return max(days)

@@ -9,14 +9,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import demo_campaign
-from .campaigns import close_campaign, create_campaign, find_campaign
+from .campaigns import RETENTION_MAX_DAYS, RETENTION_SETTING, close_campaign, create_campaign, find_campaign
+from .campaigns import retention_days as retention_period
 from .counting import count_from_sql, reconcile
 from .donations import CURRENCIES, change_donate_settings, format_money, parse_amount, raised
 from .errors import WidgetError
 from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
 from .models import Campaign, Signature
-from .privacy import retention
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
@@ -79,7 +79,7 @@ def close_command(slug):
 @click.option("--goal", type=click.IntRange(min=0), help="A new goal.")
 @click.option("--confirm-signatures/--no-confirm-signatures", default=None,
               help="Count a signature only once its signer confirms it from a mail (default: WIDGET_CONFIRM_SIGNATURES).")
-@click.option("--retention-days", type=click.IntRange(min=0, max=retention.MAX_DAYS),
+@click.option("--retention-days", type=click.IntRange(min=0, max=RETENTION_MAX_DAYS),
               help="Erase its supporters' personal data this many days after it closes (default: WIDGET_RETENTION_DAYS).")
 @click.option("--default-retention", is_flag=True, help="Go back to WIDGET_RETENTION_DAYS.")
 def set_command(slug, captcha, goal, confirm_signatures, retention_days, default_retention):
@@ -88,9 +88,9 @@ def set_command(slug, captcha, goal, confirm_signatures, retention_days, default
     if retention_days is not None and default_retention:
         raise click.UsageError("give --retention-days or --default-retention, not both")
     if retention_days is not None:
-        campaign.settings = {**(campaign.settings or {}), retention.SETTING: retention_days}
+        campaign.settings = {**(campaign.settings or {}), RETENTION_SETTING: retention_days}
     if default_retention:
-        campaign.settings = {k: v for k, v in (campaign.settings or {}).items() if k != retention.SETTING}
+        campaign.settings = {k: v for k, v in (campaign.settings or {}).items() if k != RETENTION_SETTING}
     if captcha is not None:
         campaign.settings = {**(campaign.settings or {}), "captcha": captcha}
     if confirm_signatures is not None:
@@ -101,7 +101,7 @@ def set_command(slug, captcha, goal, confirm_signatures, retention_days, default
     confirming = campaign.setting("confirm_signatures", current_app.config["CONFIRM_SIGNATURES"])
     click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}, "
                f"confirm signatures {'on' if confirming else 'off'}, "
-               f"personal data erased {retention.retention_days(campaign)} days after it closes")
+               f"personal data erased {retention_period(campaign)} days after it closes")
 
 
 def _amounts(pairs, option, many=False):
@@ -248,12 +248,9 @@ def _links_base_url():
 
 def init_app(app):
     from . import attachments_cli  # noqa: F401  (adds ``campaigns attach`` and ``campaigns stats``)
-    from .privacy.cli import retention_cli, supporters_cli
 
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(signatures_cli)
     app.cli.add_command(counts_cli)
     app.cli.add_command(coordinators_cli)
     app.cli.add_command(subscribers_cli)
-    app.cli.add_command(retention_cli)
-    app.cli.add_command(supporters_cli)

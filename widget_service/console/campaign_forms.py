@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..donations import CURRENCIES, parse_amount, to_major
 from ..models import CampaignText
-from ..privacy.retention import MAX_DAYS as RETENTION_MAX_DAYS
+from ..campaigns import RETENTION_MAX_DAYS
 from ..validation import clean_text
 from .stats import DAY_OFFSET as LOCAL_OFFSET
 

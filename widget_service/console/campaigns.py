@@ -13,13 +13,12 @@ from flask import current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from .. import attachments
-from ..campaigns import SLUG_RE, close_campaign, create_campaign, find_campaign, reopen_campaign
+from ..campaigns import RETENTION_SETTING, SLUG_RE, close_campaign, create_campaign, find_campaign, reopen_campaign
 from ..counting import current_count
 from ..donations import CURRENCIES, change_donate_settings, donate_settings
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Campaign, CampaignFile, CampaignText
-from ..privacy import retention
 from . import audit, bp
 from . import campaign_forms as forms
 from .auth import console_url, larger_body, role_required
@@ -92,7 +91,7 @@ def _edit_page(campaign, errors=None, form=None, status=200, section=None):
     by_lang = {text.lang: text for text in campaign.texts}
     shown = {"goal": str(campaign.goal), "closes_at": forms.local_time(campaign.closes_at),
              "captcha": "on" if campaign.setting("captcha", True) else "",
-             "retention_days": str(campaign.setting(retention.SETTING, ""))}
+             "retention_days": str(campaign.setting(RETENTION_SETTING, ""))}
     for lang, text in by_lang.items():
         shown.update({f"{name}_{lang}": getattr(text, name) for name in forms.TEXT_FIELDS})
         shown[f"draft_{lang}"] = "on" if text.is_draft else ""
@@ -143,8 +142,8 @@ def campaign_texts(slug):
 
 def _with_retention(settings, days):
     """``settings`` with the campaign's own retention period, or without one (the default)."""
-    settings = {name: value for name, value in settings.items() if name != retention.SETTING}
-    return settings if days is None else {**settings, retention.SETTING: days}
+    settings = {name: value for name, value in settings.items() if name != RETENTION_SETTING}
+    return settings if days is None else {**settings, RETENTION_SETTING: days}
 
 
 @bp.post("/campaigns/<slug>/donations")

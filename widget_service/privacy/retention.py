@@ -9,36 +9,18 @@ from a week before its last run, so nothing in flight is missed.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from ..campaigns import retention_days
 from ..extensions import db
 from ..models import Campaign, utcnow
 from .erasure import DONATION_SETTLE, erase
-
-SETTING = "retention_days"
-MAX_DAYS = 3650  # ten years: a period MSP could mean; larger ones are typing mistakes
-
-
-def retention_days(campaign):
-    value = campaign.setting(SETTING)
-    return current_app.config["RETENTION_DAYS"] if value is None else int(value)
 
 
 def erase_after(campaign):
     """When ``campaign``'s personal data is due to be erased (None: it is open)."""
     closed = campaign.closed_since()
     return None if closed is None else closed + timedelta(days=retention_days(campaign))
-
-
-def longest_period():
-    """The longest retention period in force (days): the default, or a campaign's own if longer."""
-    days = [current_app.config["RETENTION_DAYS"]]
-    for settings in db.session.scalars(select(Campaign.settings)):
-        value = (settings or {}).get(SETTING)
-        if value is not None:
-            days.append(int(value))
-    return max(days)
 
 
 @dataclass

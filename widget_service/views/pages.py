@@ -7,9 +7,9 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..campaigns import longest_period
 from ..extensions import db
 from ..models import Campaign
-from ..privacy import retention
 from ..sharing import campaign_url
 
 bp = Blueprint("pages", __name__)
@@ -57,7 +57,7 @@ def privacy():
     config = current_app.config
     return render_template(
         "privacy.html", captcha_on=bool(config["HCAPTCHA_SITEKEY"] and config["HCAPTCHA_SECRET"]),
-        days=retention.longest_period(),  # a promise true of every campaign
+        days=longest_period(),  # a promise true of every campaign
     )
 
 
