@@ -1,7 +1,6 @@
 """Command-line verbs for MSP staff: ``flask campaigns`` (donation settings and the retention
 period too), ``signatures``, ``counts``, ``coordinators``, ``subscribers``; ``retention`` and
 ``supporters`` come from ``privacy/cli.py``."""
-import os
 
 import click
 from flask import current_app
@@ -17,6 +16,7 @@ from .errors import WidgetError
 from .exports import export_coordinators, export_signatures, export_subscribers, output_stream
 from .extensions import db
 from .models import Campaign, Signature
+from .sharing import command_links_base
 
 campaigns_cli = AppGroup("campaigns", help="Create, list and close campaigns.")
 signatures_cli = AppGroup("signatures", help="Read signatures (personal data: MSP staff only).")
@@ -226,24 +226,11 @@ def export_coordinators_command(slug, output):
 @click.option("--unconfirmed", is_flag=True, help="Those still to confirm: send them only the email asking to confirm.")
 def export_subscribers_command(slug, output, include_unsubscribed, unconfirmed):
     """Write SLUG's confirmed subscribers as CSV, each with the unsubscribe link every email to them must carry."""
-    base_url = _links_base_url()
+    base_url = command_links_base("the unsubscribe links are")
     campaign = _find(slug)
     with output_stream(output) as stream:
         for line in export_subscribers(campaign.id, base_url, include_unsubscribed, unconfirmed):
             stream.write(line)
-
-
-def _links_base_url():
-    """Where exported links point: ``WIDGET_PUBLIC_URL``, or, in development without it, the
-    address ``make run`` serves the demo on (its ``PORT``), said on standard error."""
-    base_url = current_app.config["PUBLIC_URL"]
-    if base_url:
-        return base_url
-    if current_app.config["WIDGET_ENV"] != "development":
-        raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the unsubscribe links are built on it")
-    base_url = f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
-    click.echo(f"links point to {base_url}, the demo of make run (set WIDGET_PUBLIC_URL for real ones)", err=True)
-    return base_url
 
 
 def init_app(app):

@@ -16,9 +16,11 @@ and no signature can be traced back to the person who forwarded it.
 The ref passes ``validation.clean_ref`` (a partner key: letters, digits, ``._~-``, at most 64):
 a long partner key is shortened to leave room for the channel.
 """
+import os
 from urllib.parse import quote, urlencode
 
-from flask import current_app, request, url_for
+import click
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
 
 from .validation import REF_MAX, clean_ref
@@ -36,8 +38,26 @@ def share_ref(ref, channel):
 
 
 def public_base():
-    """The service's public address: ``WIDGET_PUBLIC_URL``, else the address it was asked on."""
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    """The service's public address, on which every absolute link is built (pages, mails, the
+    commands' output): ``WIDGET_PUBLIC_URL`` (required in production), else the address the
+    request being answered came to, else (a command or the mail worker, in development or
+    tests) the address ``make run`` serves the demo on, its ``PORT``."""
+    if current_app.config["PUBLIC_URL"]:
+        return current_app.config["PUBLIC_URL"]
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+
+
+def command_links_base(what):
+    """``public_base()`` for a command that prints or exports links (``what``: what is built on
+    it). Outside development a command asks for ``WIDGET_PUBLIC_URL`` rather than print links
+    to a demo address; in development it says on standard error where they point."""
+    if not current_app.config["PUBLIC_URL"]:
+        if current_app.config["WIDGET_ENV"] != "development":
+            raise click.ClickException(f"set WIDGET_PUBLIC_URL (such as https://widgets.example.org): {what} built on it")
+        click.echo(f"links point to {public_base()}, the demo of make run (set WIDGET_PUBLIC_URL for real ones)", err=True)
+    return public_base()
 
 
 def campaign_url(slug, lang=None, ref=None):

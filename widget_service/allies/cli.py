@@ -1,28 +1,22 @@
 """``flask partners create/list/allow-origin/rotate-stats-link/revoke-stats-link/disable/enable``.
 Each change is audited, as the console's are."""
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from ..console import audit
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..sharing import command_links_base, public_base
 from . import partners
 from .models import Partner
 
 partners_cli = AppGroup("partners", help="Register allied organisations, their origins and their statistics links.")
 
 
-def stats_link(token, base=None):
-    """The statistics link on the service's public address (WIDGET_PUBLIC_URL, else ``base``,
-    the console's own address; from the CLI in development, the local demo's)."""
-    base = current_app.config["PUBLIC_URL"] or base
-    if not base:
-        if current_app.config["WIDGET_ENV"] != "development":
-            raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the link is built on it")
-        base = "http://127.0.0.1:5000"
-    return f"{base.rstrip('/')}/partners/stats/{token}"
+def stats_link(token):
+    """The statistics link, on the service's public address (``sharing.public_base``)."""
+    return f"{public_base()}/partners/stats/{token}"
 
 
 def _find(key):
@@ -90,6 +84,7 @@ def rotate_command(key):
     """Make a new private statistics link for KEY and print it; the old one stops working."""
     partner = _find(key)
     token = partners.rotate_stats_link(partner)
+    command_links_base("the link is")  # outside development, asks for WIDGET_PUBLIC_URL
     link = stats_link(token)
     audit.record("partner.stats_link_rotate", target=partner.key, commit=False)
     db.session.commit()

@@ -102,7 +102,7 @@ def partner_stats_link(key):
     audit.record("partner.stats_link_rotate", target=partner.key, commit=False)
     db.session.commit()
     # Shown on this answer only (never in a redirect's address, which logs and history keep).
-    return _page(partner, new_link=stats_link(token, request.url_root))
+    return _page(partner, new_link=stats_link(token))
 
 
 @bp.post("/partners/<key>/status")

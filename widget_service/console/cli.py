@@ -1,10 +1,10 @@
 """``flask staff ...`` (accounts) and ``flask audit tail``. Each account change is audited."""
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..sharing import command_links_base
 from . import accounts, audit
 from .models import Staff
 
@@ -13,13 +13,8 @@ audit_cli = AppGroup("audit", help="Read the console's audit log.")
 
 
 def setup_link(token):
-    """The set-up link on the service's public address (WIDGET_PUBLIC_URL); in development,
-    without one, on the local demo's address."""
-    base = current_app.config["PUBLIC_URL"]
-    if not base:
-        if current_app.config["WIDGET_ENV"] != "development":
-            raise click.ClickException("set WIDGET_PUBLIC_URL (such as https://widgets.example.org): the set-up link is built on it")
-        base = "http://127.0.0.1:5000"
+    """The set-up link on the service's public address (``sharing.command_links_base``)."""
+    base = command_links_base("the set-up link is")
     # The token goes in the query string, which the access log leaves out.
     return f"{base}/console/setup?token={token}"
 

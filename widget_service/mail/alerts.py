@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..mailboxes import canonical_email
 from ..models import Campaign, Subscription, utcnow
+from ..sharing import public_base
 from ..subscriptions import unsubscribe_url
 from ..validation import clean_email
 from . import outbox
@@ -209,7 +210,7 @@ def _draft(alert, lang, subject, context, headers=None):
 
 def preview(alert, lang):
     """The alert's mail in ``lang`` as a subscriber gets it (with a stand-in unsubscribe link)."""
-    link = f"{outbox.links_base()}/unsubscribe/SUBSCRIBERS-OWN-LINK?lang={lang}"
+    link = f"{public_base()}/unsubscribe/SUBSCRIBERS-OWN-LINK?lang={lang}"
     return _draft(alert, lang, texts(alert, lang)[0], {"unsubscribe_url": link})
 
 

@@ -12,11 +12,12 @@ rows that are done once the daily limit, which counts a day of rows, no longer n
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import delete, func, insert, literal, select
 
 from ..models import utcnow
 from ..ratelimits import keyed_hash
+from ..sharing import public_base
 from .models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -28,16 +29,6 @@ PAUSED_UNTIL = datetime(3000, 1, 1)
 
 def address_hash(email_canonical):
     return keyed_hash("mail-to", email_canonical)
-
-
-def links_base():
-    """Where a mail's links point: ``WIDGET_PUBLIC_URL`` (required in production), else the
-    address the request came to (development and tests), else ``make run``'s."""
-    if current_app.config["PUBLIC_URL"]:
-        return current_app.config["PUBLIC_URL"]
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://127.0.0.1:5000"
 
 
 def enqueue(session, kind, row):
@@ -52,7 +43,7 @@ def enqueue(session, kind, row):
     to_hash = address_hash(row.email_canonical)
     values = {
         "kind": kind, "campaign_id": row.campaign_id, "ref_id": row.id, "to_email": row.email, "to_hash": to_hash,
-        "lang": row.lang, "base_url": links_base(), "state": OutboxMail.QUEUED, "attempts": 0,
+        "lang": row.lang, "base_url": public_base(), "state": OutboxMail.QUEUED, "attempts": 0,
         "next_attempt_at": now, "created_at": now,
     }
     today = select(func.count()).select_from(OutboxMail).where(OutboxMail.to_hash == to_hash, OutboxMail.created_at > now - DAY)
