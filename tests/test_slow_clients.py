@@ -7,6 +7,7 @@ nothing, since nginx hands gunicorn complete requests only. All on loopback: the
 real gunicorn (``gunicorn.conf.py``) on PostgreSQL, and an nginx of the test's own (never the
 system's) run from the deployment's file with only its ports and paths rewritten.
 """
+import contextlib
 import http.client
 import json
 import os
@@ -123,6 +124,7 @@ def site_conf(directory, upstream, https_port, http_port):
         (r"listen 80;", f"listen 127.0.0.1:{http_port};"),
         (r"/etc/letsencrypt/live/widgets\.example\.org/", f"{directory}/"),
         (r"/var/log/nginx/", f"{directory}/"),
+        (r"/var/cache/nginx/", f"{directory}/cache-"),
     ]:
         text, found = re.subn(pattern, replacement, text)
         assert found, f"{pattern!r} is no longer in {SITE_CONF.name}: update this rewriting"
@@ -140,9 +142,16 @@ class Proxy:
 @pytest.fixture
 def proxy(service, tmp_path):
     """nginx from the deployment's file in front of ``service``, over HTTPS with a certificate of its own."""
+    with nginx_in_front(service, tmp_path / "nginx") as result:
+        yield result
+
+
+@contextlib.contextmanager
+def nginx_in_front(upstream, directory):
+    """nginx from the deployment's file in front of the service on port ``upstream``, its files in
+    ``directory`` (made here), over HTTPS with a certificate of its own: a ``Proxy``."""
     nginx = require("nginx", "apt-get install nginx")
     openssl = require("openssl", "apt-get install openssl")
-    directory = tmp_path / "nginx"
     directory.mkdir()
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -153,7 +162,7 @@ def proxy(service, tmp_path):
     port, http_port = services.free_port(), services.free_port()
     while http_port == port:
         http_port = services.free_port()
-    (directory / "msp-widgets.conf").write_text(site_conf(directory, service, port, http_port))
+    (directory / "msp-widgets.conf").write_text(site_conf(directory, upstream, port, http_port))
     # Run by root, nginx's workers would be `nobody`, who cannot enter the test's directory.
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp_paths = " ".join(f"{kind}_temp_path {directory}/{kind};" for kind in TEMP_PATHS)
@@ -162,8 +171,10 @@ def proxy(service, tmp_path):
                "-c", str(directory / "nginx.conf"), "-g", "daemon off;"]
     result = Proxy(directory, port, http_port)
     process = start(command, f"{result.url}/healthz", f"nginx (see {directory}/nginx.error.log)", verify=result.cert)
-    yield result
-    stop(process)
+    try:
+        yield result
+    finally:
+        stop(process)
 
 
 class SlowClients:
