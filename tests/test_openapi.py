@@ -106,6 +106,20 @@ SCENARIOS = {
 }
 
 
+def from_elsewhere(path, body=None):
+    """A request from a site that is no partner's, to a campaign whose embed policy is ``partners``."""
+    def send(app, client, slug):
+        assert app.test_cli_runner().invoke(args=["partners", "policy", slug, "partners"]).exit_code == 0
+        extra = {} if body is None else {"json": body()}
+        return client.post(path.replace("{slug}", slug), headers={"Origin": "https://elsewhere.example"}, **extra)
+
+    return send
+
+
+SCENARIOS["form token from a site no partner registered"] = (
+    "post", TOKENS, 403, {}, from_elsewhere(TOKENS.replace("{kind}", "petition")))
+
+
 def form_scenarios(path, kind, body):
     url = lambda slug: path.replace("{slug}", slug)  # noqa: E731
 
@@ -131,6 +145,7 @@ def form_scenarios(path, kind, body):
             url(s), json={**body(), "form_token": backdated_token(app, kind, app.config["FORM_MAX_AGE_SECONDS"] + 60)})),
         f"{name}: form too fast": ("post", path, 400, {"FORM_MIN_SECONDS": 60}, lambda app, c, s: c.post(
             url(s), json={**body(), "form_token": page_token(c, s, kind)})),
+        f"{name}: from a site no partner registered": ("post", path, 403, {}, from_elsewhere(path, body)),
         f"{name}: unknown campaign": ("post", path, 404, {}, lambda app, c, s: c.post(url("no-such"), json=body())),
         f"{name}: campaign closed": ("post", path, 409, {}, closed),
         f"{name}: too large": ("post", path, 413, {}, lambda app, c, s: c.post(url(s), json={**body(), "note": "x" * 20_000})),

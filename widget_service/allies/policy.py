@@ -5,16 +5,24 @@ Enforced by the widget pages' ``Content-Security-Policy: frame-ancestors``, rewr
 the core built it: the header depends on the campaign alone (never on the request), so a cached
 widget page stays right for every visitor. The loader asks ``/embed/<slug>/refusal`` whether its
 page may show the widget, and shows the answer's explanation instead of a blank frame.
+
+The same policy decides which other sites' own forms may use the JSON API's forms (signatures,
+coordinators, subscriptions and their form tokens) from the browser, with CORS. Flask-CORS takes
+origins as a fixed list or pattern per path, not per campaign, so it keeps the static part (the
+public summary and count, GET from anywhere) and ``cross_origin_form`` here decides per
+campaign. CORS only says whether the page may read the answer: a browser sends a simple POST
+anyway, so a refused origin is refused server-side too (403) before the view, and its limits,
+runs. No credentials are ever allowed: the API reads no cookie.
 """
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
-from flask_babel import gettext as _
 
 from ..cache import TTLCache
 from ..campaigns import find_campaign
-from ..errors import CampaignNotFound
+from ..errors import CampaignNotFound, WidgetError
 from ..sharing import public_base
 from ..validation import clean_origin
 from .partners import embedding_origins
@@ -25,6 +33,18 @@ OPEN = "open"
 PARTNERS = "partners"
 POLICIES = (OPEN, PARTNERS)
 CACHE_SECONDS = 10  # how soon another instance sees a changed policy or partner origin
+
+# The API's form endpoints other sites' own forms may use (JSON, from their own script).
+FORM_ENDPOINTS = frozenset({
+    "api.create_signature", "api.form_token", "supporters_api.create_coordinator", "supporters_api.create_subscription",
+})
+PREFLIGHT_MAX_AGE = "600"  # a disabled partner's page is refused by the 403 below meanwhile
+
+
+class OriginNotAllowed(WidgetError):
+    status = 403
+    code = "origin_not_allowed"
+    message = _l("This campaign takes forms only from the websites of Minority Support Pakistan's partners.")
 
 
 def allowed_origins(slug):
@@ -83,6 +103,60 @@ def refusal(slug, origin):
     )
 
 
+def cross_origin_form(slug, origin):
+    """Whether a page at ``origin`` (another site than the service's) may use the campaign's
+    forms through the API: any for an ``open`` campaign (and an unknown one, whose 404 it may
+    read), else only an active partner's registered origin."""
+    origins = allowed_origins(slug)
+    return origins is None or clean_origin(origin) in origins
+
+
+def same_site(origin):
+    """The service's own pages (the widgets' script): the address the browser asked, or the
+    public one. A browser never sends another page's origin with our host in it."""
+    netloc = origin.partition("://")[2]
+    return netloc.lower() == request.host.lower() or origin.lower() == clean_origin(public_base())
+
+
+def form_cors_before():
+    """Before the API's form views: answer a CORS preflight, refuse a refused origin's post."""
+    origin = request.headers.get("Origin")
+    if origin is None or request.endpoint not in FORM_ENDPOINTS or same_site(origin):
+        return None
+    allowed = cross_origin_form(request.view_args["slug"], origin)
+    if request.method == "OPTIONS":
+        if not allowed:
+            raise OriginNotAllowed()
+        response = current_app.response_class(status=204)
+        response.headers.update({
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+        })
+        g.msp_cors_origin = origin
+        return response
+    if not allowed:
+        raise OriginNotAllowed()
+    g.msp_cors_origin = origin
+    return None
+
+
+def form_cors_after(response):
+    """The CORS headers of an allowed origin's answer (an error too, so its page can say why)."""
+    if request.endpoint in FORM_ENDPOINTS:
+        response.vary.add("Origin")  # the answer depends on who asks
+        origin = g.pop("msp_cors_origin", None)
+        if origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    return response
+
+
 def init_app(app):
     app.extensions["msp_embed_policy"] = TTLCache()
     app.after_request(frame_ancestors)
+    # Hooks of the API's blueprints (the core's, registered by now), not of the app: no other
+    # request pays for them. Flask keeps a blueprint's hooks in these dicts, under its name.
+    for blueprint in ("api", "supporters_api"):
+        app.before_request_funcs.setdefault(blueprint, []).append(form_cors_before)
+        app.after_request_funcs.setdefault(blueprint, []).append(form_cors_after)

@@ -37,8 +37,8 @@ def json_body():
 
 def signature_meta(origin=None):
     """What the request says about the signer (never stored raw). ``origin`` is the embedding
-    page's, as the widget passed it; the request's own Origin header is always the service's,
-    since signing is not open to other origins, so it is no attribution."""
+    page's, as the widget (or an ally's own form) passed it; the widget's request carries the
+    service's own Origin header (its script posts from the iframe), so that is no attribution."""
     return {"ip": request.remote_addr, "origin": origin}
 
 
