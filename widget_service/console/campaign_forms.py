@@ -2,15 +2,13 @@
 errors)``, ``errors`` mapping a form field to a message shown beside it. The rules a campaign
 must meet are the core's (``campaigns.create_campaign``, ``donations.change_donate_settings``,
 ``attachments``); these only turn what a browser sends into their arguments."""
-from datetime import datetime
-
 from flask_babel import lazy_gettext as _l
 
 from ..donations import CURRENCIES, parse_amount, to_major
 from ..models import CampaignText
 from ..campaigns import RETENTION_MAX_DAYS
 from ..validation import clean_text
-from .stats import DAY_OFFSET as LOCAL_OFFSET
+from . import local_time
 
 LANGS = ("en", "ur")
 TEXT_FIELDS = {  # field -> (most characters, several lines)
@@ -19,7 +17,6 @@ TEXT_FIELDS = {  # field -> (most characters, several lines)
     "petition_text": (20000, True),
 }
 GOAL_MAX = 1_000_000_000
-TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 PRESETS_MAX = 6
 
 
@@ -56,7 +53,7 @@ def parse_settings(form):
     closes_at = None
     raw = (form.get("closes_at") or "").strip()
     if raw:
-        closes_at = _parse_time(raw)
+        closes_at = local_time.parse(raw)
         if closes_at is None:
             errors["closes_at"] = _l("Enter a date and time, such as 2025-03-01 14:30, or leave it empty.")
     raw = (form.get("retention_days") or "").strip()
@@ -66,23 +63,6 @@ def parse_settings(form):
     # None: the service's default (WIDGET_RETENTION_DAYS), followed if it changes.
     values = {"goal": goal, "closes_at": closes_at, "captcha": form.get("captcha") == "on", "retention_days": retention_days}
     return values, errors
-
-
-def _parse_time(text):
-    for pattern in TIME_FORMATS:
-        try:
-            moment = datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-        # Only from year 2 to 9998: a day or a time zone added or taken away later (as UTC,
-        # on the page, in the chart) must not leave the calendar (OverflowError, a 500).
-        return moment - LOCAL_OFFSET if 2 <= moment.year <= 9998 else None
-    return None
-
-
-def local_time(moment):
-    """A stored UTC time as the form shows it, in Pakistan time (or "")."""
-    return (moment + LOCAL_OFFSET).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def parse_donations(form):

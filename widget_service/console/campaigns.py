@@ -19,7 +19,7 @@ from ..donations import CURRENCIES, change_donate_settings, donate_settings
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Campaign, CampaignFile, CampaignText
-from . import audit, bp
+from . import audit, bp, local_time
 from . import campaign_forms as forms
 from .auth import console_url, larger_body, role_required
 from .moderation import campaign_choices
@@ -89,7 +89,7 @@ def campaign(slug):
 def _edit_page(campaign, errors=None, form=None, status=200, section=None):
     """The campaign's page; ``form`` (the posted one) shown again in ``section`` with ``errors``."""
     by_lang = {text.lang: text for text in campaign.texts}
-    shown = {"goal": str(campaign.goal), "closes_at": forms.local_time(campaign.closes_at),
+    shown = {"goal": str(campaign.goal), "closes_at": local_time.shown(campaign.closes_at),
              "captcha": "on" if campaign.setting("captcha", True) else "",
              "retention_days": str(campaign.setting(RETENTION_SETTING, ""))}
     for lang, text in by_lang.items():
@@ -134,7 +134,7 @@ def campaign_texts(slug):
     audit.record("campaign.change", target=slug, details={
         "goal": settings["goal"], "captcha": settings["captcha"], "languages": sorted(texts),
         "retention_days": settings["retention_days"],
-        "closes_at": forms.local_time(settings["closes_at"]) or None,
+        "closes_at": local_time.shown(settings["closes_at"]) or None,
     }, commit=False)
     db.session.commit()
     return redirect(console_url("console.campaign", slug=slug, saved="texts", _anchor="texts"), 303)

@@ -37,9 +37,8 @@ from ..extensions import db
 from ..models import Campaign, Signature, utcnow
 from ..signing import confirmation_required
 from ..validation import clean_ref
-from . import stats
+from . import local_time, stats
 from .moderation_models import HeldSignature, forget_held, note_held
-from .stats import DAY_OFFSET as LOCAL_OFFSET
 
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -47,7 +46,6 @@ DEFAULT_WINDOW = timedelta(hours=24)
 MINUTE_CHART_WINDOW = timedelta(hours=25)  # a day, however its ends were typed
 TOP = 10
 RETRIES = 3
-TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 IP_HASH_RE = re.compile(r"^[0-9a-f]{16,64}$")
 DOMAIN_RE = re.compile(r"^[^\s@%\x00-\x1f\x7f]{1,253}$")  # no control character (PostgreSQL refuses NUL)
 NO_PARTNER = "-"  # the partner criterion for signatures that came through no partner
@@ -95,20 +93,7 @@ class Selection:
 
 def format_time(value):
     """A UTC time as moderators type and read it: Pakistan time, as on the dashboard."""
-    return (value + LOCAL_OFFSET).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def parse_time(text):
-    """A Pakistan time as typed (``2025-03-01 14:30``), in UTC; None when it is not one."""
-    for pattern in TIME_FORMATS:
-        try:
-            moment = datetime.strptime(text.strip(), pattern)
-        except ValueError:
-            continue
-        # Only from year 2 to 9998: a day or a time zone added or taken away later (as UTC,
-        # on the page, in the chart) must not leave the calendar (OverflowError, a 500).
-        return moment - LOCAL_OFFSET if 2 <= moment.year <= 9998 else None
-    return None
+    return local_time.shown(value, seconds=True)
 
 
 def parse_selection(campaign_id, args, now=None):
@@ -123,12 +108,12 @@ def parse_selection(campaign_id, args, now=None):
     # Whole seconds, rounded up: what was signed this second is in.
     now = now or (utcnow().replace(microsecond=0) + timedelta(seconds=1))
     errors = {}
-    until = parse_time(args.get("until") or "") if args.get("until") else now
+    until = local_time.parse(args.get("until") or "") if args.get("until") else now
     if until is None:
         errors["until"] = _l("Enter a date and time, such as 2025-03-01 14:30.")
     else:
         until = min(until, now)
-    since = parse_time(args.get("since") or "") if args.get("since") else (until or now) - DEFAULT_WINDOW
+    since = local_time.parse(args.get("since") or "") if args.get("since") else (until or now) - DEFAULT_WINDOW
     if since is None:
         errors["since"] = _l("Enter a date and time, such as 2025-03-01 14:30.")
     if since and until:

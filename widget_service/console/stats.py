@@ -29,19 +29,19 @@ A day bucket of the day ``rolled_until`` falls in holds that day up to ``rolled_
 rollup counts that day again from its start (its cost is one day's signatures at most).
 """
 import time as clock
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import Date, Index, case, cast, delete, func, literal_column, select, tuple_, update
 
 from .. import events
 from ..extensions import db, insert
 from ..models import Coordinator, Signature, utcnow
+from . import local_time
 
 # An hour is rolled up this long after it closed: far longer than any signing transaction.
 SETTLE = timedelta(minutes=5)
 # MSP's days are Pakistan's (UTC+5, no daylight saving time since 2009): "today" is MSP's today.
-DAY_OFFSET = timedelta(hours=5)
-PAKISTAN_TIME = timezone(DAY_OFFSET, "PKT")
+DAY_OFFSET, PAKISTAN_TIME = local_time.OFFSET, local_time.PAKISTAN_TIME
 HOUR = timedelta(hours=1)
 DIMENSIONS = {
     "ref": Signature.ref,
