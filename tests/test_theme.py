@@ -2,12 +2,15 @@
 picks, every colour worked out from it is read at WCAG AA (4.5:1); anything invalid is the
 default, and nothing of the query reaches the page's CSS but colours and numbers written there."""
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from widget_service import theme
-from widget_service.theme import DARK_BG, LIGHT_BG, Theme, contrast, parse_hex
+from widget_service.theme import DARK_BG, DARK_SOFT, LIGHT_BG, LIGHT_SOFT, Theme, contrast, parse_hex
+
+CSS = (Path(theme.__file__).parent / "static" / "widget.css").read_text(encoding="utf-8")
 
 hex_colours = st.integers(0, 0xFFFFFF).map(lambda n: f"#{n:06x}")
 
@@ -18,14 +21,16 @@ def test_any_accent_gives_colours_that_meet_aa_on_both_pages(accent):
     palette = Theme(accent=accent).palette()
     assert palette["accent"] == accent  # the button is the ally's own colour...
     assert contrast(palette["on_accent"], accent) >= 4.5  # ...with a label that reads on it
-    assert contrast(palette["light_text"], LIGHT_BG) >= 4.5  # accent-coloured text, light page
-    assert contrast(palette["dark_text"], DARK_BG) >= 4.5  # ...and dark page
+    for background in (LIGHT_BG, LIGHT_SOFT):  # accent-coloured text, light page and thank-you
+        assert contrast(palette["light_text"], background) >= 4.5
+    for background in (DARK_BG, DARK_SOFT):  # ...and dark
+        assert contrast(palette["dark_text"], background) >= 4.5
 
 
 @settings(max_examples=500, deadline=None)
 @given(hex_colours)
 def test_an_accent_that_already_reads_is_kept(accent):
-    for background in (LIGHT_BG, DARK_BG):
+    for background in (LIGHT_SOFT, DARK_SOFT):
         if contrast(accent, background) >= theme.TARGET:
             assert theme.readable_on(accent, background) == accent
 
@@ -84,3 +89,27 @@ def test_todays_look_needs_no_style_and_each_choice_is_one_hashable_style():
 @pytest.mark.parametrize("value, layout", [("compact", "compact"), ("full", "full"), ("button", "full"), ("<x>", "full"), (None, "full")])
 def test_layout_is_full_unless_compact(value, layout):
     assert theme.layout({"layout": value} if value else {}) == layout
+
+
+def palette(selector):
+    block = re.search(re.escape(selector) + r"\{([^}]*)\}", CSS).group(1)
+    colours = dict(re.findall(r"--([\w-]+):(#[0-9a-f]{3,6})", block))
+    return {name: parse_hex(value) for name, value in colours.items()}
+
+
+@pytest.mark.parametrize("selector", [":root", ":root.theme-dark"])
+def test_the_palettes_text_reads_on_every_surface(selector):
+    colours = {**palette(":root"), **palette(selector)}
+    assert colours["bg"] == (LIGHT_BG if selector == ":root" else DARK_BG)
+    assert colours["soft"] == (LIGHT_SOFT if selector == ":root" else DARK_SOFT)
+    for text in ("ink", "muted", "bad"):
+        for surface in ("bg", "soft", "field", "panel"):
+            assert contrast(colours[text], colours[surface]) >= 4.5, (text, surface)
+    # Edges of the fields against the page (WCAG 1.4.11, 3:1).
+    assert contrast(colours["field-line"], colours["bg"]) >= 3
+
+
+def test_auto_follows_the_visitor_with_the_dark_palette():
+    dark = re.search(r":root\.theme-dark\{([^}]*)\}", CSS).group(1).replace("color-scheme:dark;", "")
+    auto = re.search(r"prefers-color-scheme:dark\)\{:root\.theme-auto\{([^}]*)\}", CSS).group(1)
+    assert dark == auto

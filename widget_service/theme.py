@@ -27,9 +27,11 @@ RADIUS_MAX = 24
 THEMES = ("light", "dark", "auto")
 FONTS = ("system", "serif")
 LAYOUTS = ("full", "compact")  # any other layout (the loader's "button") is the full page
-# The page backgrounds (widget.css: --bg of the light and the dark palette).
-LIGHT_BG = "#ffffff"
-DARK_BG = "#16191d"
+# The backgrounds accent text is read on (widget.css: --bg and --soft, the thank-you's, of the
+# light and the dark palette). Text made to read on the darker (light page) or the lighter (dark
+# page) of each two reads on the other as well.
+LIGHT_BG, LIGHT_SOFT = "#ffffff", "#eef7f2"
+DARK_BG, DARK_SOFT = "#16191d", "#1f2428"
 
 _HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
@@ -192,8 +194,8 @@ class Theme:
         return {
             "accent": accent,
             "on_accent": label_on(accent),
-            "light_text": readable_on(accent, LIGHT_BG),
-            "dark_text": readable_on(accent, DARK_BG),
+            "light_text": readable_on(accent, LIGHT_SOFT),
+            "dark_text": readable_on(accent, DARK_SOFT),
         }
 
     def css(self):

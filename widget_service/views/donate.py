@@ -10,7 +10,6 @@ import logging
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_babel import get_locale
 
-from .. import captcha
 from ..campaigns import find_campaign
 from ..checkout import start_donation
 from ..donations import CURRENCIES, donate_settings, format_money, progress, stripe_enabled
@@ -35,8 +34,10 @@ def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, re
     currency = chosen if chosen in settings.currencies else settings.default_currency
     spec = CURRENCIES[currency]
     presets = [(amount, format_money(amount, currency, lang)) for amount in settings.presets_for(currency)]
-    html, status, headers = render_widget(
+    # The form's answer is a redirect to Stripe Checkout, which form-action governs too.
+    return render_widget(
         campaign, "widget/donate.html", status, resent=resent, form_kind="donate", shared=shared,
+        form_targets=current_app.config["STRIPE_CHECKOUT_ORIGIN"],
         settings=settings, currency=currency, currency_spec=spec, presets=presets,
         default_amount=str(presets[min(1, len(presets) - 1)][0]),
         minimum_text=format_money(spec.minimum, currency, lang), maximum_text=format_money(spec.maximum, currency, lang),
@@ -44,11 +45,6 @@ def render_donate(campaign, status=200, form=None, errors=None, in_tab=False, re
         bank_text=settings.bank_text(lang), form=form, errors={k: str(v) for k, v in (errors or {}).items()},
         in_tab=in_tab, **context,
     )
-    # The form's answer is a redirect to Stripe Checkout, which form-action governs too.
-    headers["Content-Security-Policy"] = captcha.page_csp(
-        frameable=True, with_captcha=captcha.enabled(campaign), form_targets=current_app.config["STRIPE_CHECKOUT_ORIGIN"]
-    )
-    return html, status, headers
 
 
 @bp.get("/widgets/<slug>/donate")

@@ -1,6 +1,6 @@
 """The iframe pages: GET /widgets/<campaign>/<kind>, and the no-JavaScript form post."""
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from ..campaigns import find_campaign
 from ..counting import current_count
 from ..errors import RATE_LIMITED, CampaignClosed, ValidationFailed, WidgetError, render_error
-from .. import captcha
+from .. import captcha, theme
 from ..page_cache import shared_page
 from ..protection import reissued_token
 from ..ratelimits import protected_form
@@ -54,7 +54,9 @@ def country_options(lang, chosen="", abroad=False):
     return Markup(options)
 
 
-def render_widget(campaign, template, status=200, resent=None, form_kind="petition", shared=False, **context):
+def render_widget(
+    campaign, template, status=200, resent=None, form_kind="petition", shared=False, form_targets="", **context
+):
     """An iframe page of ``campaign``: ``template`` with what every widget shows. Every widget
     kind (petition, actions, donate...) renders through here, so they share the frameable CSP
     and the captcha settings.
@@ -63,8 +65,13 @@ def render_widget(campaign, template, status=200, resent=None, form_kind="petiti
     its form has no token (the script asks for one when the supporter starts on the form) and
     ``page_cache`` sets how long it may be kept. Any other page answers a post: it is that
     visitor's own (``no-store``), with a form token for ``form_kind`` forms, one that keeps
-    when ``resent`` (the posted form, shown again) was first shown."""
+    when ``resent`` (the posted form, shown again) was first shown.
+
+    The ally's look and layout come from the address (``theme``): a themed page carries one
+    ``<style>`` element, which its CSP allows by its hash; ``form_targets`` as ``page_csp``'s."""
     lang = str(get_locale())
+    look = theme.Theme.from_args(request.args)
+    theme_css = look.css()
     count = current_count(campaign.id)
     with_captcha = captcha.enabled(campaign)
     html = render_template(
@@ -78,12 +85,30 @@ def render_widget(campaign, template, status=200, resent=None, form_kind="petiti
         token_url=url_for("api.form_token", slug=campaign.slug, kind=form_kind),
         captcha_sitekey=current_app.config["HCAPTCHA_SITEKEY"] if with_captcha else None,
         captcha_script=current_app.config["HCAPTCHA_SCRIPT_URL"],
+        theme_css=theme_css,
+        theme_classes=look.classes(),
+        layout=theme.layout(request.args),
         **context,
     )
-    headers = {"Content-Security-Policy": captcha.page_csp(frameable=True, with_captcha=with_captcha)}
+    csp = captcha.page_csp(frameable=True, with_captcha=with_captcha, form_targets=form_targets)
+    headers = {"Content-Security-Policy": theme.allow_style(csp, theme_css)}
     if not shared:
         headers["Cache-Control"] = "no-store"
     return html, status, headers
+
+
+@bp.app_template_global("themed")
+def themed(url):
+    """``url`` (a page of the widget's own, in the same frame) keeping the look and layout this
+    page was asked in, so a supporter moving from panel to form, or posting a form without
+    JavaScript, stays in the ally's colours."""
+    pairs = theme.Theme.from_args(request.args).query()
+    if theme.layout(request.args) != "full":
+        pairs.append(("layout", theme.layout(request.args)))
+    if not pairs:
+        return url
+    url, hash_, fragment = url.partition("#")
+    return url + ("&" if "?" in url else "?") + urlencode(pairs) + hash_ + fragment
 
 
 def shared_widget(slug, render):
