@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from widget_service.console.models import AuditEntry, Staff
+from widget_service.console.sessions import COOKIE_NAME
 from widget_service.extensions import db
 from widget_service.models import utcnow
 
@@ -181,3 +182,23 @@ def test_audit_tail_prints_the_last_entries(app, runner):
     lines = runner.invoke(args=["audit", "tail", "-n", "2"]).output.splitlines()
     assert len(lines) == 2 and lines[0].endswith("staff.create\tperson2@msp.example\t{'role': 'viewer'}")
     assert "person3@msp.example" in lines[1]
+
+
+def test_a_session_id_planted_before_the_set_up_link_is_worth_nothing_after_it(app, runner):
+    """An attack on the console found it: a session id planted before the set-up link was
+    followed took over the new account."""
+
+    def cookie(client):
+        found = client.get_cookie(COOKIE_NAME, path="/console")
+        return found.value if found else None
+
+    link = create(runner, "amina@msp.example", "admin")
+    attacker = app.test_client()
+    attacker.get("/console/sign-in")
+    planted = cookie(attacker)
+    victim = app.test_client()
+    victim.set_cookie(COOKIE_NAME, planted, path="/console")
+    assert victim.get(link).status_code == 302
+    assert cookie(victim) not in (None, planted), "the link gives the browser a new session id"
+    assert victim.get("/console/setup/password").status_code == 200
+    assert attacker.get("/console/setup/password").status_code == 404, "the planted id holds no set-up"

@@ -165,3 +165,12 @@ def test_the_export_audit_keeps_the_filters_applied_not_the_forms_text(app, camp
         ("export.donations", {"since": "2025-03-01"}),
         ("export.signatures", {"since": "2025-03-01", "state": "counted"}),
     ]
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_method=DELETE", "_external=1", "lang=xx&values=1"])
+def test_the_language_links_take_any_query_without_a_500(app, query):
+    """An attack on the console found the language links answering 500 to some arguments."""
+    response = app.test_client().get(f"/console/sign-in?{query}", headers={"Host": "evil.example"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "evil.example" not in page
+    assert 'href="/console/sign-in?' in page and "lang=ur" in page
