@@ -107,3 +107,75 @@ def test_the_builders_script_and_style_are_served(client):
     for name, mimetype in (("builder.js", "text/javascript"), ("builder.css", "text/css")):
         with client.get(f"/allies/static/{name}") as response:
             assert response.status_code == 200 and response.mimetype == mimetype
+
+
+def test_a_look_and_layout_reach_both_snippets_and_the_preview(app, client, campaign):
+    app.config["PUBLIC_URL"] = "https://widgets.example"
+    response = client.get(
+        f"/embed/{campaign}?kind=petition&widget_lang=ur&accent=%23FFFF00&theme=dark&radius=30&font=serif&layout=compact"
+    )
+    script, iframe = snippets(response)
+    assert script == (
+        f'<div class="msp-widget" data-campaign="{campaign}" data-widget="petition" data-lang="ur" '
+        'data-accent="#ffff00" data-theme="dark" data-radius="24" data-font="serif" data-layout="compact" '
+        f'style="min-height:{reserved_height("petition", "ur")}"></div>\n'
+        '<script async src="https://widgets.example/embed.js"></script>'
+    )
+    query = "lang=ur&amp;accent=ffff00&amp;theme=dark&amp;radius=24&amp;font=serif&amp;layout=compact"
+    assert f'src="https://widgets.example/widgets/{campaign}/petition?{query}"' in iframe
+    page = response.get_data(as_text=True)
+    assert f'id="preview" class="msp-widget-frame preview" src="/widgets/{campaign}/petition?{query}"' in page
+    for control in ('id="t-dark"', 'id="t-serif"', 'id="y-compact"'):
+        assert re.search(control + r'[^>]*checked', page), control
+    assert 'id="b-accent" name="accent" type="color" value="#ffff00"' in page and 'value="24"' in page
+    assert re.search(r'id="iframe-button-note" hidden', page)
+    # The other language's builder keeps the whole choice.
+    assert "accent=ffff00&amp;theme=dark&amp;radius=24&amp;font=serif&amp;layout=compact" in re.search(r'<nav class="langs".*?</nav>', page, re.S).group(0)
+    # The preview is the themed widget page itself.
+    widget = client.get(f"/widgets/{campaign}/petition?{html.unescape(query)}").get_data(as_text=True)
+    assert 'class="theme-dark font-serif"' in widget and "layout-compact" in widget
+
+
+def test_the_defaults_leave_the_snippets_as_they_were(client, campaign):
+    # What a form without JavaScript sends when nothing was changed: the picker's colour, 6 px.
+    chosen = snippets(client.get(f"/embed/{campaign}?kind=notify&accent=%230b6e4f&theme=light&radius=6&font=system&layout=full"))
+    assert chosen == snippets(client.get(f"/embed/{campaign}?kind=notify"))
+    assert "data-accent" not in chosen[0] and "?" not in re.search(r'src="([^"]+)"', chosen[1]).group(1)
+
+
+def test_the_button_layout_keeps_no_room_and_its_iframe_is_the_full_widget(client, campaign):
+    response = client.get(f"/embed/{campaign}?kind=donate&layout=button&accent=c00")
+    script, iframe = snippets(response)
+    assert 'data-accent="#cc0000" data-layout="button"></div>' in script and "min-height" not in script
+    assert f"/widgets/{campaign}/donate?accent=cc0000\"" in iframe and "layout" not in iframe
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="iframe-button-note">', page)  # shown: says the iframe is the full widget
+
+
+@pytest.mark.parametrize("query", [
+    "accent=%3Cscript%3E&theme=%22%3E&radius=%3Cb%3E&font=x&layout=%3Ci%3E",
+    "accent=" + "f" * 3000 + "&radius=" + "9" * 3000,
+])
+def test_odd_looks_fall_back_to_the_defaults(client, campaign, query):
+    response = client.get(f"/embed/{campaign}?{query}")
+    assert response.status_code == 200
+    assert snippets(response) == snippets(client.get(f"/embed/{campaign}"))
+    assert "<b>" not in response.get_data(as_text=True) and "<i>" not in response.get_data(as_text=True)
+
+
+def test_the_counter_is_offered_where_the_service_has_it(client, campaign):
+    from widget_service.views.embed import HEIGHTS
+
+    page = client.get(f"/embed/{campaign}?kind=counter").get_data(as_text=True)
+    if "counter" in HEIGHTS:  # the loader knows it: listed, and its page answers
+        assert re.search(r'id="k-counter"[^>]*checked', page)
+        assert client.get(f"/widgets/{campaign}/counter").status_code == 200
+    else:
+        assert 'id="k-counter"' not in page
+
+
+def test_the_look_is_translated(client, campaign):
+    page = client.get(f"/embed/{campaign}?lang=ur").get_data(as_text=True)
+    for urdu in ("نمایاں رنگ", "کونوں کی گولائی", "مختصر: صرف فارم", "گہرا"):
+        assert urdu in page
+    assert "Accent colour" not in page

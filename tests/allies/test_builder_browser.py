@@ -58,3 +58,42 @@ def test_copy_paste_into_an_allys_page_credits_the_key(new_context, host_site, l
     widget.sign("Zainab Hazara", "zainab@example.org")
     [stored] = live_service.signatures(email="zainab@example.org")
     assert stored["ref"] == "lahore-net"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_the_look_and_layout_update_the_preview_and_both_snippets(new_context, live_service, lang):
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_service.url}/embed/{SLUG}?lang={lang}")
+    page.wait_for_function("() => document.querySelector('form.builder button[type=submit]').hidden")
+    page.fill("#b-accent", "#ffff00")
+    page.check("#t-dark")
+    page.fill("#b-radius", "30")
+    page.check("#t-serif")
+    page.check("#y-compact")
+    wanted = server_snippets(live_service.url, "kind=petition&accent=%23ffff00&theme=dark&radius=30&font=serif&layout=compact")
+    assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == wanted
+    assert 'data-accent="#ffff00" data-theme="dark" data-radius="24" data-font="serif" data-layout="compact"' in wanted[0]
+    assert page.get_attribute("#preview", "src") == f"/widgets/{SLUG}/petition?accent=ffff00&theme=dark&radius=24&font=serif&layout=compact"
+    # The preview is the real widget in that look.
+    preview = page.frame_locator("#preview")
+    preview.locator("html.theme-dark.font-serif main.layout-compact").wait_for()
+    button = preview.locator("#sign button[type=submit]")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(255, 255, 0)"
+    assert button.evaluate("b => getComputedStyle(b).borderTopLeftRadius") == "24px"
+    # The button layout: the script snippet asks for it; the iframe, which cannot, is the full widget and says so.
+    assert page.locator("#iframe-button-note").is_hidden()
+    page.check("#y-button")
+    assert page.locator("#iframe-button-note").is_visible()
+    wanted = server_snippets(live_service.url, "kind=petition&accent=%23ffff00&theme=dark&radius=24&font=serif&layout=button")
+    assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == wanted
+    assert 'data-layout="button"></div>' in wanted[0] and "layout=" not in wanted[1]
+    # Back to the defaults: the snippets are the plain ones again.
+    page.fill("#b-accent", "#0b6e4f")
+    page.check("#t-light")
+    page.fill("#b-radius", "6")
+    page.check("#t-system")
+    page.check("#y-full")
+    assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == server_snippets(live_service.url, "")
+    page.reload()  # the address kept the choice
+    assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == server_snippets(live_service.url, "")

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
+from .. import theme
 from ..validation import LANGUAGES, clean_ref
 from ..views.embed import HEIGHTS, reserved_height
 
@@ -25,7 +26,9 @@ KINDS = {
         ("coordinator", _l("Become a coordinator")),
         ("notify", _l("Get notified of new actions")),
         ("donate", _l("Donate")),
+        ("counter", _l("Counter (the live count and a link to sign)")),
     )
+    if kind in HEIGHTS  # a kind the loader knows
 }
 # The iframe's accessible title per kind, as the loader gives it (en, ur).
 TITLES = {
@@ -34,9 +37,13 @@ TITLES = {
     "coordinator": ("Minority Support Pakistan: become a coordinator", "مائنارٹی سپورٹ پاکستان: کوآرڈینیٹر بنیں"),
     "notify": ("Minority Support Pakistan: get notified", "مائنارٹی سپورٹ پاکستان: اطلاع پائیں"),
     "donate": ("Minority Support Pakistan: donate", "مائنارٹی سپورٹ پاکستان: عطیہ دیں"),
+    "counter": ("Minority Support Pakistan: signature count", "مائنارٹی سپورٹ پاکستان: دستخطوں کی تعداد"),
 }
+TITLES = {kind: titles for kind, titles in TITLES.items() if kind in KINDS}
 # "" is the supporter's browser language (the snippet then has no data-lang).
 WIDGET_LANGUAGES = ("", *LANGUAGES)
+# The widget page's layouts (theme.LAYOUTS) and the loader's own: a button opening it in a dialog.
+LAYOUTS = ("full", "compact", "button")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,12 @@ class Choice:
     lang: str = ""
     partner: str | None = None  # the key as it will be credited
     partner_given: str = ""  # as typed, when it differs from the credited key
+    # The look (theme.Theme: None and "light"/"system" are today's look) and the layout.
+    accent: str | None = None
+    theme: str = "light"
+    radius: int | None = None
+    font: str = "system"
+    layout: str = "full"
 
     @classmethod
     def from_args(cls, args):
@@ -54,12 +67,38 @@ class Choice:
         lang = args.get("widget_lang", "")
         given = (args.get("partner") or "").strip()[:200]
         partner = clean_ref(given)[0] if given else None
+        look = theme.Theme.from_args(args)
+        layout = args.get("layout")
         return cls(
             kind=kind if kind in KINDS else "petition",
             lang=lang if lang in WIDGET_LANGUAGES else "",
             partner=partner,
             partner_given=given if given and given != partner else "",
+            # The defaults are left out of the snippets: the colour picker always has a colour.
+            accent=look.accent if look.accent != theme.DEFAULT_ACCENT else None,
+            theme=look.theme,
+            radius=look.radius if look.radius != theme.DEFAULT_RADIUS else None,
+            font=look.font,
+            layout=layout if layout in LAYOUTS else "full",
         )
+
+    def look(self):
+        """``(name, value)`` of the look and layout chosen (the defaults left out), in the order
+        the snippets name them: ``data-NAME`` in the script's, ``NAME=`` in the iframe's query."""
+        pairs = (
+            ("accent", self.accent and self.accent[1:]), ("theme", self.theme if self.theme != "light" else None),
+            ("radius", None if self.radius is None else str(self.radius)),
+            ("font", self.font if self.font != "system" else None),
+            ("layout", self.layout if self.layout != "full" else None),
+        )
+        return [(name, value) for name, value in pairs if value]
+
+    def page_args(self):
+        """This choice as the builder's own address asks for it (its links keep the choice)."""
+        return {
+            "kind": self.kind, "widget_lang": self.lang or None, "partner": self.partner,
+            **{name: value for name, value in self.look()},
+        }
 
 
 def script_snippet(base, slug, choice):
@@ -71,17 +110,22 @@ def script_snippet(base, slug, choice):
         attributes.append(("data-lang", choice.lang))
     if choice.partner:
         attributes.append(("data-partner", choice.partner))
-    attributes.append(("style", f"min-height:{reserved_height(choice.kind, choice.lang or 'en')}"))
+    attributes += [(f"data-{name}", f"#{value}" if name == "accent" else value) for name, value in choice.look()]
+    if choice.layout != "button":  # a button needs no room kept for a whole widget
+        attributes.append(("style", f"min-height:{reserved_height(choice.kind, choice.lang or 'en')}"))
     data = "".join(f' {name}="{escape(value)}"' for name, value in attributes)
     return f'<div class="msp-widget"{data}></div>\n<script async src="{escape(base)}/embed.js"></script>'
 
 
 def iframe_url(base, slug, choice):
+    """The widget page a plain iframe (and the builder's preview) shows: the loader's query. No
+    iframe opens a dialog: for the button layout it is the full widget."""
     query = {}
     if choice.lang:
         query["lang"] = choice.lang
     if choice.partner:
         query["ref"] = choice.partner
+    query.update((name, value) for name, value in choice.look() if not (name == "layout" and value == "button"))
     return f"{base}/widgets/{slug}/{choice.kind}" + (f"?{urlencode(query)}" if query else "")
 
 

@@ -28,20 +28,43 @@
     return Array.from(kept).slice(0, 64).join('').replace(/-+$/, '');
   }
 
+  function checked(name, otherwise) {
+    return (form.querySelector('input[name=' + name + ']:checked') || {}).value || otherwise;
+  }
+
+  // The look and layout as builder.Choice.look() writes them: [name, value] pairs, the defaults
+  // (theme.py) left out; a radius outside 0-24 is brought within it, one that is no number left out.
+  function look() {
+    var accent = form.elements.accent.value.toLowerCase(), radius = form.elements.radius.value;
+    radius = radius.length <= 4 && /^\s*[+-]?\d+\s*$/.test(radius) ? Math.min(24, Math.max(0, parseInt(radius, 10))) : 6;
+    var pairs = [
+      ['accent', /^#[0-9a-f]{6}$/.test(accent) && accent !== '#0b6e4f' ? accent.slice(1) : ''],
+      ['theme', checked('theme', 'light') === 'light' ? '' : checked('theme')],
+      ['radius', radius === 6 ? '' : String(radius)],
+      ['font', checked('font', 'system') === 'system' ? '' : checked('font')],
+      ['layout', checked('layout', 'full') === 'full' ? '' : checked('layout')]
+    ];
+    return pairs.filter(function (p) { return p[1]; });
+  }
+
   function choice() {
     var given = form.elements.partner.value.trim().slice(0, 200);
     return {
       kind: form.querySelector('input[name=kind]:checked'),
-      lang: (form.querySelector('input[name=widget_lang]:checked') || {}).value || '',
+      lang: checked('widget_lang', ''),
       given: given,
-      partner: given ? partnerKey(given) : ''
+      partner: given ? partnerKey(given) : '',
+      look: look(),
+      layout: checked('layout', 'full')
     };
   }
 
+  // The widget page's query, as the loader makes it (no iframe opens a dialog: a button's is the full widget).
   function query(c, extra) {
     var q = new URLSearchParams(extra || {});
     if (c.lang) q.set('lang', c.lang);
     if (c.partner) q.set('ref', c.partner);
+    c.look.forEach(function (p) { if (p[0] !== 'layout' || p[1] !== 'button') q.set(p[0], p[1]); });
     var s = q.toString().replace(/%7E/g, '~');
     return s ? '?' + s : '';
   }
@@ -52,7 +75,9 @@
     var data = ' data-campaign="' + escape(slug) + '" data-widget="' + escape(kind) + '"' +
       (c.lang ? ' data-lang="' + escape(c.lang) + '"' : '') +
       (c.partner ? ' data-partner="' + escape(c.partner) + '"' : '') +
-      ' style="min-height:' + escape(c.kind.getAttribute(c.lang === 'ur' ? 'data-space-ur' : 'data-space-en')) + '"';
+      c.look.map(function (p) { return ' data-' + p[0] + '="' + escape((p[0] === 'accent' ? '#' : '') + p[1]) + '"'; }).join('') +
+      (c.layout === 'button' ? '' :  // a button needs no room kept for a whole widget
+        ' style="min-height:' + escape(c.kind.getAttribute(c.lang === 'ur' ? 'data-space-ur' : 'data-space-en')) + '"');
     document.getElementById('snippet-script').value = '<div class="msp-widget"' + data + '></div>\n' +
       '<script async src="' + escape(base) + '/embed.js"></' + 'script>';
     var path = '/widgets/' + slug + '/' + kind + query(c);
@@ -64,11 +89,13 @@
       preview.title = title;
       preview.height = height;
     }
+    document.getElementById('iframe-button-note').hidden = c.layout !== 'button';
     credited.textContent = c.partner && c.partner !== c.given ?
       credited.getAttribute('data-msg').replace('{key}', c.partner) : '';
     var page = new URLSearchParams({ lang: form.elements.lang.value, kind: kind });
     if (c.lang) page.set('widget_lang', c.lang);
     if (c.partner) page.set('partner', c.partner);
+    c.look.forEach(function (p) { page.set(p[0], p[1]); });
     history.replaceState(null, '', location.pathname + '?' + page);
   }
 
