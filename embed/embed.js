@@ -1,6 +1,6 @@
-/*! MSP widget loader */
-/* Turns snippets into iframes that fit their widget. No dependencies. The service serves it
-   minified (rjsmin, within 1.5 KB gzipped); this readable source is what it minifies. */
+/* MSP widget loader: turns snippets into iframes that fit their widget, and tells the host page
+   what the widget did (DOM events). No dependencies. The service serves it minified, local names
+   shortened (widget_service/views/embed.py; within 1.5 KB gzipped): this is the source. */
 (function () {
   'use strict';
   if (window.MSPWidget) { window.MSPWidget.scan(); return; } // loaded twice
@@ -16,7 +16,8 @@
     actions: [': take action', ': مزید اقدامات', 578, 719, 454, 589],
     coordinator: [': become a coordinator', ': کوآرڈینیٹر بنیں', 978, 1217, 753, 966],
     notify: [': get notified', ': اطلاع پائیں', 541, 705, 432, 552],
-    donate: [': donate', ': عطیہ دیں', 1069, 1313, 799, 1041]
+    donate: [': donate', ': عطیہ دیں', 1069, 1313, 799, 1041],
+    counter: [': signature count', ': دستخطوں کی تعداد', 132, 157, 132, 157]
   };
 
   // One iframe per <script data-campaign> or <div class="msp-widget">.
@@ -25,16 +26,10 @@
     var k = KINDS[kind] || KINDS.petition, c = encodeURIComponent(d.campaign);
     d.mspDone = ''; // data-msp-done: built once
     var q = new URLSearchParams({ origin: location.origin });
-    if (d.lang) q.set('lang', d.lang);
-    if (d.partner) {
-      q.set('ref', d.partner);
-      // A key outside the rule is still credited, made to follow it: tell the ally what changes.
-      try {
-        if (!RegExp('^[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}._~-]{0,63}$', 'u').test(d.partner)) {
-          console.warn('MSP widget: data-partner "' + d.partner + '" is credited as a key of up to 64 letters, digits, . _ ~ -, starting with a letter or digit: other characters become -');
-        }
-      } catch (e) { /* no Unicode classes in this browser: no warning */ }
-    }
+    // The language and the ally's look, as given: the widget page checks them.
+    'lang accent theme radius font layout'.split(' ').forEach(function (a) { if (d[a]) q.set(a, d[a]); });
+    // (A partner key outside the rule is still credited, made to follow it: the widget tells.)
+    if (d.partner) q.set('ref', d.partner);
     var f = document.createElement('iframe');
     f.src = origin + '/widgets/' + c + '/' + encodeURIComponent(kind) + '?' + q;
     f.title = d.title || ORG[ur] + k[ur];
@@ -46,7 +41,18 @@
     // iframes leave it alone; a host that wants another look uses !important.
     f.style.cssText = 'display:block;width:100%;border:0;color-scheme:normal;opacity:0;transition:opacity .2s';
     f.onload = function () { f.style.opacity = 1; };
-    el.src ? el.after(f) : el.appendChild(f); // a script's frame goes after it, a div's in it
+    f.msp = [el, d.campaign, kind]; // whose events its messages become
+    if (d.layout == 'button') {
+      // A button that opens the widget in a dialog: embed/modal.js, loaded the first time a
+      // snippet asks for it, takes the snippets queued for it in MSPWidget.modal.
+      if (!api.modal) {
+        api.modal = [];
+        var s = document.createElement('script');
+        s.src = origin + '/embed/modal.js?v=VERSION'; // the service puts modal.js's version here
+        document.head.appendChild(s);
+      }
+      api.modal.push([el, f, kind, ur]);
+    } else el.src ? el.after(f) : el.appendChild(f); // a script's frame goes after it, a div's in it
     // Start as tall as the space the snippet reserved (its min-height), else as this kind is at
     // this width; then the frame holds that space itself, free to follow its widget.
     f.height = d.height || parseInt(getComputedStyle(el).minHeight) ||
@@ -55,7 +61,7 @@
     frames.push(f);
     // A campaign only partners' sites may embed: here, its explanation instead of a blank frame.
     fetch(origin + '/embed/' + c + '/refusal?' + q).then(function (r) {
-      return r.status == 200 && r.text();
+      return r.ok && r.text(); // 204: allowed
     }).then(function (t) { if (t) f.replaceWith(t); }, function () {});
   }
 
@@ -67,18 +73,21 @@
     }
   }
 
-  // Only our own iframes resize themselves, with our message shape.
+  // Only our own iframes talk to us, with our message shape. Each message becomes an event on
+  // its snippet, bubbling to the document, for the host page's own analytics: which campaign,
+  // widget and language, never anything about the supporter. A resize also fits the frame.
   window.addEventListener('message', function (e) {
-    var m = e.data;
-    if (e.origin !== origin || !m || !m.mspWidget || m.type !== 'resize') return;
-    for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === e.source) {
-        frames[i].style.height = Math.max(80, Math.min(+m.height || 0, 20000)) + 'px';
-      }
-    }
+    var m = e.data, t = m && m.type;
+    if (e.origin !== origin || !m || !m.mspWidget) return;
+    frames.forEach(function (f) {
+      if (f.contentWindow !== e.source) return;
+      var detail = { campaign: f.msp[1], widget: f.msp[2], lang: m.lang };
+      if (t == 'resize') f.style.height = (detail.height = Math.max(80, m.height)) + 'px';
+      f.msp[0].dispatchEvent(new CustomEvent('msp:' + t, { bubbles: true, detail: detail }));
+    });
   });
 
-  window.MSPWidget = { scan: scan };
+  var api = window.MSPWidget = { scan: scan };
   scan();
   // Loaded async: placeholders may come later.
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);

@@ -67,6 +67,8 @@
     // (The button is not disabled: Chromium may then drop the submission that is under way.)
     if (Date.now() - sentAt < 800) { event.preventDefault(); return; }
     sentAt = Date.now();
+    // The host page may count it (the loader's msp:donate-started): nothing of the form goes.
+    if (window.mspTell) window.mspTell('donate-started');
     if (form.target !== '_blank') return;
     // The donation goes on in the new tab. This form's token is spent with it; a fresh one
     // (widget.js) lets the donor give again from here (after a cancel).

@@ -3,23 +3,48 @@
   'use strict';
   var host = document.body.getAttribute('data-host-origin');
 
-  // Tell the host page our height when it changes, and only the host origin we were given.
+  // Tell the host page, and only the host origin we were given, what it may know: that we are
+  // here, our height when it changes, that a form was sent or a donation started (the loader
+  // turns each into a DOM event for the ally's analytics). Our language only, never anything
+  // the supporter entered.
+  var lang = document.documentElement.lang;
+  var framed = host && window.parent !== window;
+  var tell = window.mspTell = function (type, extra) {
+    if (framed) window.parent.postMessage(Object.assign({ mspWidget: true, type: type, lang: lang }, extra), host);
+  };
   // A ResizeObserver alone is not enough: Chromium does not run it in off-screen cross-origin
   // frames, so a widget below the fold also reports at start-up, on load and on resize.
-  if (host && window.parent !== window) {
+  if (framed) {
     var last = 0;
     var report = function () {
       var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
       if (h !== last) {
         last = h;
-        window.parent.postMessage({ mspWidget: true, type: 'resize', height: h }, host);
+        tell('resize', { height: h });
       }
     };
     if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
     report();
+    tell('ready');
     window.addEventListener('load', report);
     window.addEventListener('resize', report);
+    // In the button layout's dialog (embed/modal.js), Escape closes the dialog wherever the
+    // focus is: a key pressed in this frame never reaches the host page, so we pass it on.
+    if (/[?&]layout=button(&|$)/.test(location.search)) {
+      document.addEventListener('keydown', function (event) {
+        if (event.key === 'Escape' && !event.defaultPrevented) window.parent.postMessage({ mspDialog: 'close' }, host);
+      });
+    }
   }
+
+  // A partner key outside the rule (letters, digits, . _ ~ -, up to 64, starting with a letter
+  // or digit) is credited made to follow it: tell the ally, in the console, what changes.
+  var ref = new URLSearchParams(location.search).get('ref');
+  try {
+    if (framed && ref && !RegExp('^[\\p{L}\\p{N}][\\p{L}\\p{N}\\p{M}._~-]{0,63}$', 'u').test(ref)) {
+      console.warn('MSP widget: data-partner "' + ref + '" is credited as a key of up to 64 letters, digits, . _ ~ -, starting with a letter or digit: other characters become -');
+    }
+  } catch (e) { /* no Unicode classes in this browser: no warning */ }
 
   // Sharing, where the browser can: a copy-link button (else the link is selected for copying by
   // hand) and the browser's own share sheet. Without JavaScript the plain links still work.
@@ -222,6 +247,7 @@
     form.hidden = true;
     thanks.hidden = false;
     thanks.focus();
+    tell('signed');
     // (No count where the page around the widget shows it: the campaign page.)
     showCount(true);
   }

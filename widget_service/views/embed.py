@@ -1,14 +1,21 @@
-"""The loader, GET /embed.js: a fixed URL, so a short cache revalidated by ETag."""
+"""The loader, GET /embed.js (a fixed URL, so a short cache revalidated by ETag), and the code it
+loads only when a page needs it (GET /embed/modal.js, versioned and kept long)."""
 import hashlib
 from pathlib import Path
 
-import rjsmin
+from calmjs.parse import es5
+from calmjs.parse.unparsers.es5 import minify_print
 from flask import Blueprint, Response, current_app, request
+
 
 bp = Blueprint("embed", __name__)
 
-LOADER_PATH = Path(__file__).resolve().parents[2] / "embed" / "embed.js"
+SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "embed"
+LOADER_PATH = SCRIPTS_DIR / "embed.js"
+LATER = ("modal",)  # embed/NAME.js, loaded by the loader only for a page that needs it
 LOADER_MAX_AGE = 300
+VERSIONED_MAX_AGE = 365 * 86400
+VERSION_MARK = "VERSION"  # where the loader's source asks for the version of what it loads
 
 # Each kind's height in px, (English, Urdu), in a column up to NARROW px wide and from WIDE px on,
 # measured in Chromium with the demo campaign (tests/test_embed_browser.py checks them). The loader
@@ -21,6 +28,7 @@ HEIGHTS = {
     "coordinator": ((978, 1217), (753, 966)),
     "notify": ((541, 705), (432, 552)),
     "donate": ((1069, 1313), (799, 1041)),
+    "counter": ((132, 157), (132, 157)),
 }
 
 
@@ -34,24 +42,49 @@ def reserved_height(kind, lang):
     return f"clamp({wide}px, calc({narrow + slope * NARROW:.0f}px - {slope * 100:.2f}vw), {narrow}px)"
 
 
-def read_loader():
-    """The loader as served: minified once (comments and spaces out, names kept, so what runs
-    still reads like ``embed/embed.js``), and its ETag."""
-    served = rjsmin.jsmin(LOADER_PATH.read_text(encoding="utf-8"), keep_bang_comments=True).encode()
-    return served, hashlib.sha256(served).hexdigest()[:16]
+def minify(path):
+    """``path``'s script as served: calmjs.parse's minifier, which also gives local names one
+    letter (the loader's budget), so the readable, commented source is the only one kept."""
+    return minify_print(es5(path.read_text(encoding="utf-8")), obfuscate=True, obfuscate_globals=False)
+
+
+def read_scripts():
+    """``{path: (bytes, etag)}``: the loader and what it loads later, minified once. The loader
+    names the later scripts' version (a hash of them), so they can be kept long."""
+    later = {name: minify(SCRIPTS_DIR / f"{name}.js").encode() for name in LATER}
+    version = hashlib.sha256(b"".join(later.values())).hexdigest()[:8]
+    loader = minify(LOADER_PATH)
+    assert loader.count(VERSION_MARK) == 1, "embed/embed.js names the version of what it loads once"
+    scripts = {"loader": loader.replace(VERSION_MARK, version).encode(), **later}
+    return {name: (body, hashlib.sha256(body).hexdigest()[:16]) for name, body in scripts.items()}, version
 
 
 @bp.record_once
 def load(state):
     # Read once at start-up: every request serves the same bytes with the same ETag.
-    state.app.extensions["msp_loader"] = read_loader()
+    state.app.extensions["msp_loader"] = read_scripts()
+
+
+def script(name, max_age):
+    source, etag = current_app.extensions["msp_loader"][0][name]
+    response = Response(source, mimetype="text/javascript")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response.make_conditional(request)
 
 
 @bp.get("/embed.js")
 def loader():
-    source, etag = current_app.extensions["msp_loader"]
-    response = Response(source, mimetype="text/javascript")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={LOADER_MAX_AGE}"
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response.make_conditional(request)
+    return script("loader", LOADER_MAX_AGE)
+
+
+@bp.get("/embed/modal.js")
+def modal():
+    """The button layout's dialog. Kept long when asked for at the version this loader names
+    (a new version is a new address), else briefly."""
+    current = request.args.get("v") == current_app.extensions["msp_loader"][1]
+    response = script("modal", VERSIONED_MAX_AGE if current else LOADER_MAX_AGE)
+    if current:
+        response.headers["Cache-Control"] += ", immutable"
+    return response

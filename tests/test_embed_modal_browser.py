@@ -1,0 +1,153 @@
+"""The button layout (issue #17, item 4), in a real Chromium on an ally's page on another origin:
+a button on the host page opens the widget in a modal dialog, used with the keyboard alone (focus
+moves in and stays in, Escape and the close button close it, focus returns to the button), also
+on a page whose CSP allows only the service; its code (embed/modal.js) comes only to a page that
+uses the layout."""
+import pytest
+
+from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, open_host_page, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+
+# Recorded before any of the page's own scripts, whatever its CSP: what the CSP blocked.
+RECORD = """
+window.mspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.mspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+# Where the focus is, seen from the host page: in the dialog (its close button, or the widget's
+# frame, which holds the focus while a field of the widget has it) or elsewhere.
+FOCUS = """() => {
+  const a = document.activeElement, d = document.querySelector('dialog.msp-widget-dialog');
+  if (a && a.classList.contains('msp-widget-close')) return 'close';
+  if (a && a.tagName === 'IFRAME' && d.contains(a)) return 'frame';
+  if (a && a.classList.contains('msp-widget-button')) return 'button';
+  return a ? (a.id || a.tagName) : 'none';
+}"""
+
+
+def page_html(service_url, body, lang="en", head=""):
+    direction = "rtl" if lang == "ur" else "ltr"
+    return (
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">{head}'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title></head>'
+        f'<body><a id="before" href="#x">Before</a><p>An ally.</p>{body}<a id="after" href="#y">After</a>'
+        f'<script async src="{service_url}/embed.js"></script></body></html>'
+    )
+
+
+def button_snippet(lang="en", kind="petition"):
+    return (f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="{kind}" data-lang="{lang}" '
+            'data-layout="button" data-accent="#ffd23f" data-radius="14"></div>')
+
+
+def open_with_keyboard(page):
+    """Tab from the page's first link to the button and press Enter; the dialog opens."""
+    page.locator("#before").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS) == "button"
+    page.keyboard.press("Enter")
+    page.locator("dialog.msp-widget-dialog[open]").wait_for(timeout=TIMEOUT_MS)
+
+
+def the_widget(page, live_service):
+    widget = EmbeddedWidget(page, page.locator("dialog.msp-widget-dialog iframe.msp-widget-frame"), live_service.url)
+    return widget.load(scroll=False)
+
+
+def use_the_dialog_with_the_keyboard(page, live_service, label, title):
+    button = page.locator("button.msp-widget-button")
+    button.wait_for(timeout=TIMEOUT_MS)
+    assert button.inner_text() == label
+    assert page.locator("iframe").count() == 0  # nothing of the widget loads before it is asked for
+
+    open_with_keyboard(page)
+    dialog = page.locator("dialog.msp-widget-dialog")
+    assert dialog.get_attribute("aria-modal") == "true" and dialog.get_attribute("aria-label") == title
+    assert page.evaluate(FOCUS) == "close"  # focus moved in
+    frame = the_widget(page, live_service)
+    # Focus stays in the dialog all the way round: through the widget's fields and back.
+    # (Focus passes into the frame's own process a moment after the key: the host page's body
+    # has it meanwhile, so each step waits for it to settle; focus that left stays left.)
+    places = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        places.append(wait_for(page, lambda: page.evaluate(FOCUS) if page.evaluate(FOCUS) in ("close", "frame") else None,
+                               lambda: f"focus left the dialog after {places}: {page.evaluate(FOCUS)}"))
+    assert "frame" in places and places.count("close") >= 1, places
+    # Escape on the dialog's own button closes it; focus returns to the page's button.
+    page.locator("dialog.msp-widget-dialog .msp-widget-close").focus()
+    page.keyboard.press("Escape")
+    wait_for(page, lambda: not dialog.evaluate("d => d.open"), lambda: "Escape left the dialog open")
+    assert page.evaluate(FOCUS) == "button"
+
+    # Escape in the widget (its frame has the focus: the key never reaches the host page).
+    page.keyboard.press("Enter")
+    page.locator("dialog.msp-widget-dialog[open]").wait_for(timeout=TIMEOUT_MS)
+    page.keyboard.press("Tab")
+    wait_for(page, lambda: page.evaluate(FOCUS) == "frame", lambda: f"Tab from the close button went to {page.evaluate(FOCUS)}")
+    assert frame.evaluate("() => document.activeElement !== document.body")
+    page.keyboard.press("Escape")
+    wait_for(page, lambda: not dialog.evaluate("d => d.open"), lambda: "Escape in the widget left the dialog open")
+    assert page.evaluate(FOCUS) == "button"
+
+    # The close button, with the keyboard.
+    page.keyboard.press("Space")
+    page.locator("dialog.msp-widget-dialog[open]").wait_for(timeout=TIMEOUT_MS)
+    assert page.evaluate(FOCUS) == "close"
+    page.keyboard.press("Enter")
+    wait_for(page, lambda: not dialog.evaluate("d => d.open"), lambda: "the close button left the dialog open")
+    assert page.evaluate(FOCUS) == "button"
+    return frame
+
+
+def test_the_button_opens_the_widget_in_a_dialog_used_with_the_keyboard(new_context, host_site, live_service):
+    context = new_context(viewport={"width": 1280, "height": 900})
+    scripts = []
+    context.on("request", lambda request: request.resource_type == "script" and scripts.append(request.url))
+    page = context.new_page()
+    page.goto(host_site.add("/button", page_html(live_service.url, button_snippet())))
+    use_the_dialog_with_the_keyboard(page, live_service, "Sign the petition", "Minority Support Pakistan petition")
+    assert [url for url in scripts if "/embed/modal.js?v=" in url], scripts
+    # The colours the ally chose, the text kept readable on them (a light accent: dark text).
+    style = page.locator("button.msp-widget-button").evaluate(
+        "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color, getComputedStyle(b).borderTopLeftRadius]")
+    assert style == ["rgb(255, 210, 63)", "rgb(0, 0, 0)", "14px"]
+    # A supporter signs in the dialog; the count and the form are the widget's own.
+    page.locator("button.msp-widget-button").click()
+    frame = the_widget(page, live_service)
+    frame.fill("#f-name", "Samina Hazara")
+    frame.fill("#f-email", "samina.modal@example.org")
+    frame.select_option("#f-country", "PK")
+    frame.click("#sign button[type=submit]")
+    frame.locator("#thanks").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert live_service.signatures(email="samina.modal@example.org")
+
+
+def test_the_dialog_in_urdu_on_a_page_whose_csp_allows_only_the_service(new_context, host_site, live_service):
+    service = live_service.url
+    csp = f"default-src 'none'; script-src {service}; frame-src {service}; connect-src {service}; style-src 'self'"
+    head = f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+    context = new_context(viewport={"width": 412, "height": 900})
+    context.add_init_script(RECORD)
+    page = context.new_page()
+    page.goto(host_site.add("/button-strict", page_html(service, button_snippet("ur"), lang="ur", head=head)))
+    use_the_dialog_with_the_keyboard(page, live_service, "پٹیشن پر دستخط کریں", "مائنارٹی سپورٹ پاکستان کی پٹیشن")
+    dialog = page.locator("dialog.msp-widget-dialog")
+    assert dialog.get_attribute("dir") == "rtl" and dialog.get_attribute("lang") == "ur"
+    assert page.locator(".msp-widget-close").inner_text() == "بند کریں"
+    # Styled through the CSSOM, which the CSP allows: the button looks like one, nothing blocked.
+    assert page.locator("button.msp-widget-button").evaluate("b => getComputedStyle(b).borderTopLeftRadius") == "14px"
+    assert page.evaluate("() => window.mspViolations") == []
+
+
+def test_no_dialog_code_comes_to_a_page_without_the_button_layout(new_context, host_site, live_service):
+    context = new_context()
+    requested = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    body = f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="notify"></div>'
+    [widget] = open_host_page(page, host_site.add("/no-button", page_html(live_service.url, body)), live_service.url)
+    widget.load()
+    assert any(url.endswith("/embed.js") for url in requested)
+    assert not [url for url in requested if "modal" in url], requested
+    assert page.evaluate("() => 'modal' in window.MSPWidget") is False
