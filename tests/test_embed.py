@@ -1,8 +1,9 @@
 """GET /embed.js: small, cached briefly, revalidated by ETag; its starting heights. What it loads
-later (GET /embed/modal.js)."""
+later (GET /embed/modal.js), and the counter widget (GET /widgets/<slug>/counter)."""
 import re
 
 from demo import allied_site
+from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.views.embed import HEIGHTS, LOADER_PATH, NARROW, SCRIPTS_DIR, WIDE, reserved_height
 
 LOADER_BUDGET = 1536  # bytes, gzipped
@@ -81,3 +82,37 @@ def test_the_space_reserved_follows_the_screens_width_between_the_two_heights():
             low, intercept, per_vw, high = map(float, re.findall(r"[\d.]+", reserved_height(kind, lang)))
             assert (low, high) == (wide, narrow)
             assert abs(intercept - per_vw * NARROW / 100 - narrow) < 1 and abs(intercept - per_vw * WIDE / 100 - wide) < 1
+
+
+def test_the_counter_shows_the_count_the_goal_and_a_link_to_sign_in_a_new_tab(client, widget, campaign):
+    for _ in range(3):
+        assert widget.sign(campaign).status_code == 202
+    page = client.get(f"/widgets/{campaign}/counter?origin=https://ally.example.org&ref=demo-ally")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert re.search(r"<strong data-count>3</strong>", html) and "Goal: 1,000" in html
+    assert '<progress max="1000" value="3"' in html
+    [link] = re.findall(r'<a class="button" href="([^"]+)" target="_blank" rel="noopener">Sign the petition', html)
+    assert re.fullmatch(rf"http://localhost/c/{campaign}\?ref=demo-ally.+counter", link), link
+    assert "(opens in a new tab)" in html
+    # Shared like every widget page: kept by browsers and caches, a 304 for a reader who has it.
+    assert page.headers["Cache-Control"].startswith("public, max-age=")
+    assert "frame-ancestors *" in page.headers["Content-Security-Policy"]
+    again = client.get(f"/widgets/{campaign}/counter?origin=https://ally.example.org&ref=demo-ally",
+                       headers={"If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_counter_in_urdu_reads_right_to_left(client, campaign):
+    html = client.get(f"/widgets/{campaign}/counter?lang=ur").data.decode()
+    assert '<html lang="ur" dir="rtl"' in html
+    assert "پٹیشن پر دستخط کریں" in html and "(نئے ٹیب میں کھلتا ہے)" in html and "ہدف:" in html
+    assert f"/c/{campaign}?lang=ur" in html
+
+
+def test_a_closed_campaigns_counter_says_so_and_an_unknown_one_is_a_404(app, client, campaign):
+    with app.app_context():
+        close_campaign(find_campaign(campaign))
+    html = client.get(f"/widgets/{campaign}/counter").data.decode()
+    assert "This petition is closed" in html and 'class="button"' not in html
+    assert client.get("/widgets/no-such-campaign/counter").status_code == 404

@@ -22,6 +22,7 @@ TITLES = {
         "coordinator": "Minority Support Pakistan: become a coordinator",
         "notify": "Minority Support Pakistan: get notified",
         "donate": "Minority Support Pakistan: donate",
+        "counter": "Minority Support Pakistan: signature count",
     },
     "ur": {
         "petition": "مائنارٹی سپورٹ پاکستان کی پٹیشن",
@@ -29,6 +30,7 @@ TITLES = {
         "coordinator": "مائنارٹی سپورٹ پاکستان: کوآرڈینیٹر بنیں",
         "notify": "مائنارٹی سپورٹ پاکستان: اطلاع پائیں",
         "donate": "مائنارٹی سپورٹ پاکستان: عطیہ دیں",
+        "counter": "مائنارٹی سپورٹ پاکستان: دستخطوں کی تعداد",
     },
 }
 KINDS = list(TITLES["en"])
@@ -64,7 +66,7 @@ def test_each_kind_has_its_own_title_and_a_starting_height_near_its_own(new_cont
         campaign = db.session.scalar(db.select(Campaign).filter_by(slug=SLUG))
         change_donate_settings(campaign, **demo_campaign.DONATE)
     page = new_context(viewport={**PHONE, "width": width}).new_page()
-    widgets = open_host_page(page, host_site.add(f"/all-{lang}", host_page(live_service, lang, [snippet(kind, lang) for kind in KINDS])), live_service.url, 5)
+    widgets = open_host_page(page, host_site.add(f"/all-{lang}", host_page(live_service, lang, [snippet(kind, lang) for kind in KINDS])), live_service.url, len(KINDS))
     titles = [widget.iframe.get_attribute("title") for widget in widgets]
     assert titles == [TITLES[lang][kind] for kind in KINDS]
     starting = [int(widget.iframe.get_attribute("height")) for widget in widgets]

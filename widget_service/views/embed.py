@@ -1,12 +1,15 @@
-"""The loader, GET /embed.js (a fixed URL, so a short cache revalidated by ETag), and the code it
-loads only when a page needs it (GET /embed/modal.js, versioned and kept long)."""
+"""The loader, GET /embed.js (a fixed URL, so a short cache revalidated by ETag), the code it loads
+only when a page needs it (GET /embed/modal.js, versioned and kept long), and the counter widget."""
 import hashlib
 from pathlib import Path
 
 from calmjs.parse import es5
 from calmjs.parse.unparsers.es5 import minify_print
 from flask import Blueprint, Response, current_app, request
+from flask_babel import get_locale
 
+from ..sharing import campaign_url, share_ref
+from .widgets import render_widget, shared_widget
 
 bp = Blueprint("embed", __name__)
 
@@ -88,3 +91,14 @@ def modal():
     if current:
         response.headers["Cache-Control"] += ", immutable"
     return response
+
+
+@bp.get("/widgets/<slug>/counter")
+def counter(slug):
+    """The counter: a badge with the live count, the goal and a link to sign on the campaign page.
+    A shared page like every widget's (``page_cache``): a view costs no query in the common case."""
+    def render(campaign, context):
+        sign_url = campaign_url(campaign.slug, str(get_locale()), share_ref(context["ref"], "counter"))
+        return render_widget(campaign, "widget/counter.html", shared=True, sign_url=sign_url, **context)
+
+    return shared_widget(slug, render)
