@@ -6,6 +6,7 @@ uses the layout."""
 import pytest
 
 from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, open_host_page, wait_for
+from .test_accessibility_browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -30,7 +31,7 @@ def page_html(service_url, body, lang="en", head=""):
     return (
         f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">{head}'
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title></head>'
-        f'<body><a id="before" href="#x">Before</a><p>An ally.</p>{body}<a id="after" href="#y">After</a>'
+        f'<body><main><a id="before" href="#x">Before</a><p>An ally.</p>{body}<a id="after" href="#y">After</a></main>'
         f'<script async src="{service_url}/embed.js"></script></body></html>'
     )
 
@@ -145,9 +146,18 @@ def test_no_dialog_code_comes_to_a_page_without_the_button_layout(new_context, h
     requested = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
-    body = f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="notify"></div>'
+    body = f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="counter"></div>'
     [widget] = open_host_page(page, host_site.add("/no-button", page_html(live_service.url, body)), live_service.url)
     widget.load()
     assert any(url.endswith("/embed.js") for url in requested)
     assert not [url for url in requested if "modal" in url], requested
     assert page.evaluate("() => 'modal' in window.MSPWidget") is False
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_the_open_dialog_and_the_widget_in_it_pass_axe(new_context, host_site, live_service, lang):
+    page = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(host_site.add(f"/button-axe-{lang}", page_html(live_service.url, button_snippet(lang), lang=lang)))
+    open_with_keyboard(page)
+    the_widget(page, live_service)
+    assert_accessible(page, f"the button layout's open dialog ({lang})")
