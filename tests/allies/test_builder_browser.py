@@ -81,6 +81,11 @@ def test_the_look_and_layout_update_the_preview_and_both_snippets(new_context, l
     button = preview.locator("#sign button[type=submit]")
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(255, 255, 0)"
     assert button.evaluate("b => getComputedStyle(b).borderTopLeftRadius") == "24px"
+    # ...and as tall as it: the compact form leaves no empty box below it.
+    page.wait_for_function("""() => {
+        const f = document.getElementById('preview'), inner = f.contentDocument.documentElement.getBoundingClientRect().height;
+        return f.height < 1000 && Math.abs(f.clientHeight - inner) <= 2;
+    }""")
     # The button layout: the script snippet asks for it; the iframe, which cannot, is the full widget and says so.
     assert page.locator("#iframe-button-note").is_hidden()
     page.check("#y-button")

@@ -99,6 +99,18 @@
     history.replaceState(null, '', location.pathname + '?' + page);
   }
 
+  // The preview is a page of this same service: it is made as tall as the widget in it, whatever
+  // the kind and layout (the loader does the same on an ally's page, from the widget's messages).
+  function fit() {
+    try {
+      preview.height = Math.ceil(preview.contentDocument.documentElement.getBoundingClientRect().height);
+    } catch (e) { /* not loaded yet */ }
+  }
+  preview.addEventListener('load', function () {
+    fit();
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(preview.contentDocument.documentElement);
+  });
+
   form.addEventListener('change', update);
   form.addEventListener('input', update);
   form.addEventListener('submit', function (e) { e.preventDefault(); update(); });
