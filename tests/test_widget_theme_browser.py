@@ -1,11 +1,16 @@
 """An ally's look in Chromium: a themed widget on a host page of another origin shows the chosen
 colours, corners and type with no CSP violation; axe finds no colour-contrast violation for an
 accent that reads badly on white (#ffff00) or on black (#111111), on the light and the dark page,
-after a signature too; auto follows the visitor's colour scheme."""
+after a signature too; auto follows the visitor's colour scheme; the builder's themed script
+snippet works on a page whose CSP allows only the service."""
+import html
+import re
+
 import pytest
+import requests
 
 from . import stripe_server as stripe_loop
-from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, wait_for
+from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, open_host_page, wait_for
 from .test_accessibility_browser import AXE
 
 pytestmark = pytest.mark.browser
@@ -137,3 +142,34 @@ def test_a_compact_widget_is_shorter_and_keeps_the_form(new_context, live_servic
         heights[layout] = page.evaluate("() => document.documentElement.scrollHeight")
     assert heights["compact"] < heights["full"] - 100, heights
     wait_for(page, lambda: page.locator("#sign button[type=submit]").is_visible(), lambda: "no button")
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_the_builders_themed_snippet_on_a_strict_csp_page(new_context, host_site, live_service, lang):
+    """The script snippet the builder writes for a look, pasted into a page of another origin
+    whose CSP allows only the service (its inline min-height moved to the page's stylesheet, as
+    the builder says): the loader passes the look on, the widget shows it, nothing is blocked."""
+    service = live_service.url
+    builder = requests.get(
+        f"{service}/embed/{SLUG}?widget_lang={lang}&accent=%23ffff00&theme=dark&radius=20&font=serif&layout=compact", timeout=10,
+    ).text
+    snippet = html.unescape(re.search(r'<textarea id="snippet-script"[^>]*>(.*?)</textarea>', builder, re.S).group(1))
+    snippet = re.sub(r' style="[^"]*"', "", snippet)
+    assert 'data-accent="#ffff00" data-theme="dark" data-radius="20" data-font="serif" data-layout="compact"' in snippet
+    csp = f"default-src 'none'; script-src {service}; frame-src {service}; connect-src {service}; style-src 'self'"
+    page, errors = recording(new_context, viewport={"width": 360, "height": 900})
+    url = host_site.add(f"/strict-{lang}", (
+        f'<!doctype html><html lang="{lang}"><meta http-equiv="Content-Security-Policy" content="{csp}">'
+        f"<title>Ally</title><body>{snippet}</body></html>"
+    ))
+    [widget] = open_host_page(page, url, service)
+    frame = widget.frame
+    assert frame.evaluate("() => document.documentElement.className") == "theme-dark font-serif"
+    assert frame.evaluate("() => !!document.querySelector('main.layout-compact') && !document.querySelector('details')")
+    button = frame.locator("#sign button[type=submit]")
+    assert button.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color, getComputedStyle(b).borderTopLeftRadius]") == [
+        "rgb(255, 255, 0)", "rgb(0, 0, 0)", "20px"]
+    widget.wait_until_fitted()
+    assert contrast_violations(frame) == []
+    assert page.evaluate("() => window.mspViolations") == [] and frame.evaluate("() => window.mspViolations") == []
+    assert errors == []
