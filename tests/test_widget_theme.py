@@ -11,7 +11,7 @@ import pytest
 
 from widget_service.theme import Theme
 
-KINDS = ("petition", "actions", "coordinator", "notify", "donate")
+KINDS = ("petition", "actions", "coordinator", "notify", "donate", "counter")
 LOOK = "accent=%23ffff00&theme=dark&radius=14&font=serif"
 
 

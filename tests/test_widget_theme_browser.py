@@ -52,7 +52,7 @@ def contrast_violations(frame):
     if frame.evaluate("() => typeof axe") == "undefined":
         frame.evaluate(AXE)
     found = frame.evaluate(CONTRAST)
-    assert found["seen"] > 5  # axe looked at the page's text
+    assert found["seen"] >= 3  # axe looked at the page's text
     return found["violations"]
 
 
@@ -94,7 +94,7 @@ def test_a_themed_widget_on_an_allys_page_looks_as_chosen_without_csp_violations
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("accent", ["ffff00", "111111"])
-@pytest.mark.parametrize("kind", ["petition", "actions", "donate"])
+@pytest.mark.parametrize("kind", ["petition", "actions", "donate", "counter"])
 def test_no_contrast_violation_whatever_the_accent(new_context, live_service, kind, accent, theme):
     page, errors = recording(new_context)
     page.goto(f"{live_service.url}/widgets/{SLUG}/{kind}?lang=en&accent={accent}&theme={theme}&radius=0")
