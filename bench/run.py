@@ -12,6 +12,16 @@ with the captcha verified against a local siteverify server), each also as a rat
 baseline; then a zero-loss audit: stored rows equal the public count, and no successful response
 is missing from the rows.
 
+Then the widget pages as browsers and a shared cache see them (bench/proxy_cache.py), on an
+origin of their own whose gunicorn access log is kept: the bytes a first view of each kind and
+language costs on the wire (the page and the stylesheets and scripts it references, compressed
+as served to Chromium's Accept-Encoding, and uncompressed); and the ten pages viewed through the
+deployment's nginx (deploy/nginx/msp-widgets.conf, proxy_cache included; nginx from the
+system, started on loopback with its own directory, and stopped) against the origin direct,
+each paired with /healthz at the origin as above, with how many of nginx's views reached the
+origin (its access log, counted) and a few signatures through nginx (never from the cache;
+they count in the audit).
+
 The baseline is measured again right before each endpoint, on the same server, and each ratio
 is to that adjacent run: the speed of a shared virtual machine drifts (runs here have seen
 /healthz alone fall from 4,200 to 1,200 req/s between two consecutive runs), and a ratio to one
@@ -27,6 +37,7 @@ time goes, and what it caps.
 """
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -48,6 +59,9 @@ import sqlalchemy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import captcha_server  # noqa: E402  (the loopback siteverify server the tests use)
+from proxy_cache import (  # noqa: E402  (bench/, this script's directory)
+    BROWSER_ENCODINGS, AccessLog, Nginx, first_view_bytes, pages_script, print_first_view_bytes)
+from widget_service.page_cache import MAX_AGE  # noqa: E402  (how long a cache keeps a page)
 
 POSTGRES_URL = os.environ.get("WIDGET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WIDGET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -147,13 +161,13 @@ def run_wrk(url, seconds, connections, script=None, headers=None):
 class Service:
     """gunicorn serving wsgi:app with production settings, in the bench's schema."""
 
-    def __init__(self, env):
+    def __init__(self, env, access_log=os.devnull):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", str(access_log), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, start_new_session=True,
         )
         wait_until_up(self.url + "/healthz")
@@ -166,6 +180,59 @@ class Service:
                     if " WARNING " in line or " ERROR " in line or "Traceback" in line]
         if problems:
             print(f"service log: {len(problems)} warnings or errors, the first ones:", *problems[:5], sep="\n  ")
+
+
+def through_the_cache(env, scratch, measure, args):
+    """The widget pages (every kind, both languages, as a browser asks: compressed) viewed straight
+    at an origin whose access log counts what reaches it, then through the deployment's nginx
+    and its proxy_cache in front of it; what a first view of each costs on the wire; and a few
+    signatures through nginx. Returns the figures; `measure` adds the two load runs to results."""
+    pages = [(f"{kind} {lang}", f"/widgets/{SLUG}/{kind}?lang={lang}") for kind in WIDGET_KINDS for lang in ("en", "ur")]
+    script = pages_script(scratch / "pages.lua", pages)
+    browser = {"Accept-Encoding": BROWSER_ENCODINGS}
+    log = AccessLog(scratch / "origin-access.log")
+    origin, nginx, figures = Service(env, access_log=log.path), None, {"pages": len(pages)}
+    try:
+        nginx = Nginx(origin.port)
+        figures["wire"] = first_view_bytes(origin.url, pages)
+        run_wrk(origin.url + "/healthz", 2, args.connections)  # warm up this origin's workers
+        measure(origin, "10 pages, origin direct", "", lambda round_: script, browser, cpu_use=False)
+        log.mark()
+        started = time.monotonic()
+        measure(origin, "10 pages, through nginx", "", lambda round_: script, browser, cpu_use=False, target=nginx.url)
+        figures["seconds"] = time.monotonic() - started
+        figures["origin_gets"] = sum(log.since_mark("GET", f"/widgets/{SLUG}/{kind}") for kind in WIDGET_KINDS)
+        # Signing passes through nginx (a POST, never kept), each answer the service's own.
+        answers = [requests.post(f"{nginx.url}/api/v1/campaigns/{SLUG}/signatures", verify=nginx.cert, timeout=10,
+                                 json={"name": "Through Nginx", "email": f"nginx{n}-{scratch.name}@example.org",
+                                       "country": "PK"}) for n in range(3)]
+        figures["sign_statuses"] = [answer.status_code for answer in answers]
+        figures["sign_cached"] = sum("X-Cache-Status" in answer.headers for answer in answers)
+        figures["signed"] = figures["sign_statuses"].count(202)
+        figures["origin_posts"] = log.since_mark("POST", f"/api/v1/campaigns/{SLUG}/signatures")
+    finally:
+        if nginx:
+            nginx.stop()
+        origin.stop()
+    return figures
+
+
+def print_through_the_cache(figures, results):
+    direct, through = results["10 pages, origin direct"], results["10 pages, through nginx"]
+    windows = math.ceil(figures["seconds"] / MAX_AGE)
+    print(f"through the deployment's nginx (proxy_cache, HTTPS) vs the origin direct (HTTP), {figures['pages']} pages "
+          f"(5 kinds x 2 languages), Accept-Encoding: {BROWSER_ENCODINGS}:")
+    # The machine's speed drifts between the two runs: each is also given as a ratio to its own
+    # pair's /healthz at the origin, and the ratio of those is the fairer comparison.
+    through_x, direct_x = through["rps"] / through["baseline_rps"], direct["rps"] / direct["baseline_rps"]
+    print(f"  {through['rps']:.0f} vs {direct['rps']:.0f} views/s: {through['rps'] / direct['rps']:.1f}x the origin's rate; "
+          f"as ratios to /healthz at the origin in their pairs {through_x:.2f}x vs {direct_x:.2f}x: "
+          f"{through_x / direct_x:.1f}x")
+    print(f"  nginx served {through['requests']} views in {figures['seconds']:.0f} s; the origin's access log has "
+          f"{figures['origin_gets']} GETs of those pages (cache window {MAX_AGE} s: at most "
+          f"{figures['pages'] * windows} for {figures['pages']} pages in {windows} window(s))")
+    print(f"  signing through nginx: answers {figures['sign_statuses']}, {figures['sign_cached']} from the cache, "
+          f"{figures['origin_posts']} POSTs in the origin's access log")
 
 
 def main():
@@ -203,16 +270,17 @@ def main():
     }
     results, baselines, signed_ok, cpu = {}, [], 0, {}
 
-    def measure(service, name, path, script=None, headers=None):
+    def measure(service, name, path, script=None, headers=None, cpu_use=True, target=None):
         """``path`` (or the wrk script ``script(round)`` makes) under load in ``--rounds`` pairs,
-        each right after the baseline on the same server; ``headers`` sent with each request."""
+        each right after the baseline on the same server; ``headers`` sent with each request;
+        ``target``: another address to load (a proxy in front of ``service``)."""
         seconds = max(1, round(args.seconds / args.rounds))
         pairs = []
         for round_ in range(args.rounds):
             baselines.append(run_wrk(service.url + "/healthz", seconds, args.connections))
             before = cpu_seconds()
-            run = run_wrk(service.url + path, seconds, args.connections, script and script(round_), headers)
-            if script:  # signing: where its CPU goes
+            run = run_wrk((target or service.url) + path, seconds, args.connections, script and script(round_), headers)
+            if script and cpu_use:  # signing: where its CPU goes
                 used = cpu.setdefault(name, {})
                 for kind, total in cpu_seconds().items():
                     used[kind] = used.get(kind, 0) + total - before.get(kind, 0)
@@ -253,6 +321,7 @@ def main():
                 measure(service, "sign (limits on)", "", plain)
             finally:
                 service.stop()
+            proxied = through_the_cache(base_env, Path(scratch), measure, args)
             service = Service({**base_env, **captcha_env})
             try:
                 run_wrk(service.url + "/healthz", 3, args.connections)
@@ -261,7 +330,7 @@ def main():
                 public_count = requests.get(f"{service.url}/api/v1/campaigns/{SLUG}/count", timeout=5).json()["signatures"]
             finally:
                 service.stop()
-        signed_ok = results["sign (limits on)"]["ok"] + results["sign (limits + captcha)"]["ok"]
+        signed_ok = results["sign (limits on)"]["ok"] + results["sign (limits + captcha)"]["ok"] + proxied["signed"]
         with admin.connect() as connection:
             rows = connection.execute(sqlalchemy.text(
                 f"SELECT count(*) FROM {schema}.signature WHERE state = 'counted'")).scalar()
@@ -283,6 +352,10 @@ def main():
     for name, r in {"baseline /healthz (median)": baseline, **results}.items():
         print(f"{name:28} {r['rps']:9.0f} {r['rps'] / r['baseline_rps']:7.2f} {r['p50']:>9} {r['p99']:>9} "
               f"{r['requests'] - r['ok']:8d} {r['socket_errors']:8d} {r['baseline_rps']:12.0f}")
+    print()
+    print_first_view_bytes(proxied["wire"])
+    print()
+    print_through_the_cache(proxied, results)
     print()
     kinds = ("gunicorn", "PostgreSQL", "Redis", "stand-in", "wrk")
     print(f"CPU per signature, ms     {''.join(f'{kind:>11}' for kind in kinds)}      total  {os.cpu_count()} cores sustain")
