@@ -31,7 +31,8 @@
   function show(args) {
     var el = args[0], frame = args[1], kind = args[2], ur = args[3];
     var d = el.dataset, lang = ur ? 'ur' : 'en', dir = ur ? 'rtl' : 'ltr';
-    var accent = /^#([0-9a-f]{3}){1,2}$/i.test(d.accent || '') ? d.accent : ACCENT;
+    // The accent as the widget reads it: 3 or 6 hex digits, with or without '#'; else its own.
+    var accent = /^#?([0-9a-f]{3}){1,2}$/i.test(d.accent || '') ? '#' + d.accent.replace('#', '') : ACCENT;
     var radius = Math.min(Math.max(parseInt(d.radius, 10) || 6, 0), 24) + 'px';
 
     // Every style through the CSSOM, on the elements themselves: a host page whose CSP forbids

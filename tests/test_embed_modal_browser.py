@@ -38,7 +38,7 @@ def page_html(service_url, body, lang="en", head=""):
 
 def button_snippet(lang="en", kind="petition"):
     return (f'<div class="msp-widget" data-campaign="{SLUG}" data-widget="{kind}" data-lang="{lang}" '
-            'data-layout="button" data-accent="#ffd23f" data-radius="14"></div>')
+            'data-layout="button" data-accent="ffd23f" data-radius="14"></div>')
 
 
 def open_with_keyboard(page):
