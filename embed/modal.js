@@ -97,6 +97,17 @@
     };
     dialog.addEventListener('close', function () { button.focus(); });
     dialogs.push([frame, dialog]);
+    // A campaign only partners' sites may embed: its explanation instead of the button (the
+    // loader puts it in place of a frame, and this frame is not on the page yet). The same
+    // address as the loader's check, so the browser's copy answers.
+    fetch(frame.src.replace(/\/widgets\/([^/]+)\/[^?]*/, '/embed/$1/refusal')).then(function (r) {
+      return r.ok && r.text(); // 204: allowed
+    }).then(function (t) {
+      if (t) {
+        button.replaceWith(t);
+        dialog.remove();
+      }
+    }, function () {});
   }
 
   // A key pressed inside a frame stays in the frame: the widget passes Escape on, and only our

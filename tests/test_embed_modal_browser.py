@@ -161,3 +161,17 @@ def test_the_open_dialog_and_the_widget_in_it_pass_axe(new_context, host_site, l
     open_with_keyboard(page)
     the_widget(page, live_service)
     assert_accessible(page, f"the button layout's open dialog ({lang})")
+
+
+def test_a_partners_only_campaign_on_an_unregistered_site_explains_instead_of_a_button(page, host_site, live_service):
+    runner = live_service.app.test_cli_runner()
+    assert runner.invoke(args=["partners", "create", "quetta-net", "Q", "q@q.example", "--origin", host_site.origin]).exit_code == 0
+    assert runner.invoke(args=["partners", "policy", SLUG, "partners"]).exit_code == 0
+    html = page_html(live_service.url, button_snippet("ur"), lang="ur")
+    host_site.add("/button-policy", html)
+    page.goto(host_site.url + "/button-policy")  # a registered origin: the button
+    page.locator("button.msp-widget-button").wait_for(timeout=TIMEOUT_MS)
+    page.goto(host_site.other_origin_url + "/button-policy")  # the same page where nobody registered
+    page.wait_for_function("() => document.body.innerText.includes('Minority Support Pakistan')", timeout=TIMEOUT_MS)
+    assert "شراکت داروں" in page.inner_text("body")
+    assert page.locator("button.msp-widget-button, dialog").count() == 0
