@@ -118,11 +118,12 @@ def test_a_look_and_layout_reach_both_snippets_and_the_preview(app, client, camp
     assert script == (
         f'<div class="msp-widget" data-campaign="{campaign}" data-widget="petition" data-lang="ur" '
         'data-accent="#ffff00" data-theme="dark" data-radius="24" data-font="serif" data-layout="compact" '
-        f'style="min-height:{reserved_height("petition", "ur")}"></div>\n'
+        # the compact form's room, shorter than the full widget's
+        'style="min-height:clamp(815px, calc(1022px - 28.75vw), 930px)"></div>\n'
         '<script async src="https://widgets.example/embed.js"></script>'
     )
     query = "lang=ur&amp;accent=ffff00&amp;theme=dark&amp;radius=24&amp;font=serif&amp;layout=compact"
-    assert f'src="https://widgets.example/widgets/{campaign}/petition?{query}"' in iframe
+    assert f'src="https://widgets.example/widgets/{campaign}/petition?{query}"' in iframe and 'height="930"' in iframe
     page = response.get_data(as_text=True)
     assert f'id="preview" class="msp-widget-frame preview" src="/widgets/{campaign}/petition?{query}"' in page
     for control in ('id="t-dark"', 'id="t-serif"', 'id="y-compact"'):

@@ -102,3 +102,18 @@ def test_the_look_and_layout_update_the_preview_and_both_snippets(new_context, l
     assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == server_snippets(live_service.url, "")
     page.reload()  # the address kept the choice
     assert [page.input_value("#snippet-script"), page.input_value("#snippet-iframe")] == server_snippets(live_service.url, "")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["en", "ur"])
+@pytest.mark.parametrize("kind", ["petition", "coordinator", "notify"])
+def test_a_compact_snippet_keeps_about_the_room_its_form_takes(new_context, host_site, live_service, kind, lang):
+    """The compact layout's measured heights (builder.COMPACT_HEIGHTS): the loader starts the
+    frame at the snippet's min-height, within 6% of the height the form then reports."""
+    snippet = server_snippets(live_service.url, f"kind={kind}&widget_lang={lang}&layout=compact")[0]
+    for width in (360, 1280):
+        page = new_context(viewport={"width": width, "height": 900}).new_page()
+        [widget] = open_host_page(page, host_site.add(f"/compact-{kind}-{lang}-{width}", f"<!doctype html><title>Ally</title><body style='margin:0'>{snippet}</body>"), live_service.url)
+        start = int(widget.iframe.get_attribute("height"))
+        fitted = widget.wait_until_fitted()
+        assert abs(fitted - start) <= start / 16, f"{kind} {lang} at {width}px: starts at {start}px, needs {fitted}px"

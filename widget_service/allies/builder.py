@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from .. import theme
 from ..validation import LANGUAGES, clean_ref
-from ..views.embed import HEIGHTS, reserved_height
+from ..views.embed import HEIGHTS, NARROW, WIDE, reserved_height
 
 # Kind -> (its name in the builder, the plain iframe's height). That iframe cannot resize, so it
 # is as tall as the loader ever starts the kind: in Urdu, in a phone's column (HEIGHTS).
@@ -42,6 +42,16 @@ TITLES = {
 TITLES = {kind: titles for kind, titles in TITLES.items() if kind in KINDS}
 # "" is the supporter's browser language (the snippet then has no data-lang).
 WIDGET_LANGUAGES = ("", *LANGUAGES)
+# The compact layout's heights, as views/embed.py's HEIGHTS holds the full ones: (English, Urdu)
+# up to NARROW px wide and from WIDE px on, measured in Chromium with the demo campaign (the
+# donate form without the other ways to give). The counter has one layout.
+COMPACT_HEIGHTS = {
+    "petition": ((759, 930), (650, 815)),
+    "actions": ((570, 672), (450, 583)),
+    "coordinator": ((786, 935), (636, 798)),
+    "notify": ((425, 537), (364, 459)),
+    "donate": ((600, 737), (443, 566)),
+}
 # The widget page's layouts (theme.LAYOUTS) and the loader's own: a button opening it in a dialog.
 LAYOUTS = ("full", "compact", "button")
 
@@ -101,6 +111,28 @@ class Choice:
         }
 
 
+def reserved(kind, lang, layout):
+    """The placeholder's ``min-height`` for ``kind`` in ``layout``: the loader's for the full
+    widget (``reserved_height``), else the compact form's, drawn the same way between the widths."""
+    if layout != "compact" or kind not in COMPACT_HEIGHTS:
+        return reserved_height(kind, lang)
+    narrow, wide = (heights[lang == "ur"] for heights in COMPACT_HEIGHTS[kind])
+    slope = (narrow - wide) / (WIDE - NARROW)
+    return f"clamp({wide}px, calc({narrow + slope * NARROW:.0f}px - {slope * 100:.2f}vw), {narrow}px)"
+
+
+def frame_height(kind, layout):
+    """The plain iframe's fixed height: the tallest the layout starts at (Urdu, a phone's column)."""
+    if layout == "compact" and kind in COMPACT_HEIGHTS:
+        return max(COMPACT_HEIGHTS[kind][0])
+    return KINDS[kind][1]
+
+
+def compact_room():
+    """Per kind, what builder.js needs for the compact layout: (iframe height, en and ur min-height)."""
+    return {kind: (frame_height(kind, "compact"), reserved(kind, "en", "compact"), reserved(kind, "ur", "compact")) for kind in KINDS}
+
+
 def script_snippet(base, slug, choice):
     """The documented snippet (docs/allies.md): a placeholder that holds the widget's space from
     the start, so the ally's page does not jump when the widget arrives, and the loader. With the
@@ -112,7 +144,7 @@ def script_snippet(base, slug, choice):
         attributes.append(("data-partner", choice.partner))
     attributes += [(f"data-{name}", f"#{value}" if name == "accent" else value) for name, value in choice.look()]
     if choice.layout != "button":  # a button needs no room kept for a whole widget
-        attributes.append(("style", f"min-height:{reserved_height(choice.kind, choice.lang or 'en')}"))
+        attributes.append(("style", f"min-height:{reserved(choice.kind, choice.lang or 'en', choice.layout)}"))
     data = "".join(f' {name}="{escape(value)}"' for name, value in attributes)
     return f'<div class="msp-widget"{data}></div>\n<script async src="{escape(base)}/embed.js"></script>'
 
@@ -135,6 +167,6 @@ def iframe_snippet(base, slug, choice):
     title = TITLES[choice.kind][1 if choice.lang == "ur" else 0]
     return (
         f'<iframe src="{escape(iframe_url(base, slug, choice))}" title="{escape(title)}" '
-        f'width="100%" height="{KINDS[choice.kind][1]}" style="border:0" loading="lazy" '
+        f'width="100%" height="{frame_height(choice.kind, choice.layout)}" style="border:0" loading="lazy" '
         f'allow="clipboard-write; web-share"></iframe>'
     )

@@ -71,13 +71,17 @@
 
   function update() {
     var c = choice(), kind = c.kind.value, height = c.kind.getAttribute('data-height');
+    // The compact form's room (builder.compact_room): its iframe height, en and ur min-height.
+    var compact = c.kind.getAttribute('data-compact').split('|');
+    var space = c.kind.getAttribute(c.lang === 'ur' ? 'data-space-ur' : 'data-space-en');
+    if (c.layout === 'compact') { height = compact[0]; space = compact[c.lang === 'ur' ? 2 : 1]; }
     var title = c.kind.getAttribute(c.lang === 'ur' ? 'data-title-ur' : 'data-title-en');
     var data = ' data-campaign="' + escape(slug) + '" data-widget="' + escape(kind) + '"' +
       (c.lang ? ' data-lang="' + escape(c.lang) + '"' : '') +
       (c.partner ? ' data-partner="' + escape(c.partner) + '"' : '') +
       c.look.map(function (p) { return ' data-' + p[0] + '="' + escape((p[0] === 'accent' ? '#' : '') + p[1]) + '"'; }).join('') +
       (c.layout === 'button' ? '' :  // a button needs no room kept for a whole widget
-        ' style="min-height:' + escape(c.kind.getAttribute(c.lang === 'ur' ? 'data-space-ur' : 'data-space-en')) + '"');
+        ' style="min-height:' + escape(space) + '"');
     document.getElementById('snippet-script').value = '<div class="msp-widget"' + data + '></div>\n' +
       '<script async src="' + escape(base) + '/embed.js"></' + 'script>';
     var path = '/widgets/' + slug + '/' + kind + query(c);
