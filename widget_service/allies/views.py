@@ -72,6 +72,7 @@ def snippet_builder(slug):
         kinds=builder.KINDS,
         titles=builder.TITLES,
         reserved={kind: (reserved_height(kind, "en"), reserved_height(kind, "ur")) for kind in builder.KINDS},
+        compact=builder.compact_room(),
         base=base,
         script_snippet=builder.script_snippet(base, slug, choice),
         iframe_snippet=builder.iframe_snippet(base, slug, choice),
