@@ -4,9 +4,8 @@ real gunicorn on PostgreSQL (the fixtures' way of tests/test_slow_clients.py). W
 campaign page and the count are kept and served by nginx, the origin seeing one request for many
 views (counted in gunicorn's own access log); signing, form tokens and the console pass through,
 never kept; and with the origin stopped nginx goes on serving its copies (the page within its
-max-age; the count past it, as the file's proxy_cache_use_stale allows). That a page is served
-past its max-age too (its stale-while-revalidate, then stale-if-error) takes over a minute to
-show, and is not tested here.
+max-age; the count past it, as the file's proxy_cache_use_stale allows; a page past its max-age,
+as its own Cache-Control allows, which takes a minute to show).
 """
 import time
 from urllib.parse import quote
@@ -166,3 +165,21 @@ def test_nginx_keeps_the_pages_and_the_count_and_passes_the_rest_through(cache, 
 
     count = until(stale_count, "the count served stale past its max-age", 15)
     assert (count.status_code, count.content) == (200, counts[0].content), "the copy nginx kept"
+
+
+def test_with_the_origin_down_nginx_serves_a_page_past_its_max_age(cache, origin):
+    """The page's own Cache-Control (stale-while-revalidate=60, stale-if-error=86400) lets nginx
+    serve it once it has expired while the origin is down: no proxy_cache_use_stale is needed for
+    the pages. Takes the page's 60 s max-age to show."""
+    page = f"{PAGE}?lang=ur&origin=https://ally.example.org"
+    kept = get(cache, page)
+    assert (kept.status_code, kept.headers["X-Cache-Status"]) == (200, "MISS")
+    origin.stop()
+
+    def stale():
+        answer = get(cache, page)
+        assert (answer.status_code, answer.content) == (200, kept.content), "the kept page, until and after it expires"
+        return answer if answer.headers["X-Cache-Status"] == "STALE" else None
+
+    until(stale, "the page served stale past its max-age", 60 + 30)
+    assert get(cache, f"{PAGE}?lang=en").status_code == 502, "a page nginx never kept is an error"
