@@ -108,8 +108,13 @@ def register_extensions(app):
 
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     babel.init_app(app, locale_selector=select_locale)
-    # Only public, personal-data-free reads are open to other origins.
+    # Public, personal-data-free reads are open to every origin (the forms follow each
+    # campaign's embed policy: allies/policy.py).
     cors.init_app(app, resources={r"/api/v1/campaigns/[^/]+(/count)?$": {"origins": "*", "methods": ["GET"], "send_wildcard": True}})
+    # Flask-CORS hooks itself on every request, but only the API's paths are open: its hook
+    # moves to the API blueprint's hooks (Flask keeps them under the blueprint's name), which no
+    # other request runs. Its errors still pass through it: it wraps the app's error handling.
+    app.after_request_funcs.setdefault("api", []).append(app.after_request_funcs[None].pop())
     redis_client.init_app(app)
     counting.init_app(app)
     app.extensions.update(msp_counts=TTLCache(), msp_campaign_refs=TTLCache())
@@ -169,26 +174,38 @@ NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
 def register_headers(app):
     https = urlsplit(app.config["PUBLIC_URL"]).scheme == "https"
 
+    always = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+    ]
+    if https:
+        always.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def security_headers(response):
+        """Each header the view did not set itself. The names the response has are read once,
+        not looked up header by header: this runs for every request."""
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        present = {name.lower() for name, _value in headers}
         if request.endpoint == "static" and request.args.get("v"):
             headers["Cache-Control"] = "public, max-age=31536000, immutable"
             # Let pages that require CORP on subresources (COEP) load our assets.
             headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        framed = request.path.startswith("/widgets/")  # pages (error pages too) in allies' iframes
-        if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", captcha.page_csp(frameable=framed))
+            present.add("cache-control")
+        wanted = always.copy()
+        mimetype = response.mimetype
+        if mimetype == "text/html":
+            framed = request.path.startswith("/widgets/")  # pages (error pages too) in allies' iframes
+            wanted.append(("Content-Security-Policy", captcha.page_csp(frameable=framed)))
             if not framed:
                 # A top-level page shares no window with pages it opens or that open it.
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        elif response.mimetype != "application/pdf":  # a PDF's CSP would stop the browser's viewer
-            headers.setdefault("Content-Security-Policy", NOT_A_PAGE_CSP)
+                wanted.append(("Cross-Origin-Opener-Policy", "same-origin"))
+        elif mimetype != "application/pdf":  # a PDF's CSP would stop the browser's viewer
+            wanted.append(("Content-Security-Policy", NOT_A_PAGE_CSP))
         # Nothing is kept by a browser or a cache unless its view says for how long.
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(("Cache-Control", "no-store"))
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response

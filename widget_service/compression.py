@@ -74,13 +74,15 @@ def init_app(app):
 
 
 def shareable(response):
-    """A response any cache may keep for everyone (see the module's docstring)."""
-    cache_control = response.cache_control
-    return (
-        "Cache-Control" in response.headers
-        and not cache_control.no_store
-        and not cache_control.private
-    )
+    """A response any cache may keep for everyone (see the module's docstring). The header is
+    looked at as text: parsing it (``response.cache_control``) on every request cost more than
+    the rest of this hook. A directive that merely contains ``private`` or ``no-store`` would
+    only leave a response uncompressed, never compress a private one."""
+    cache_control = response.headers.get("Cache-Control")
+    if cache_control is None:
+        return False
+    cache_control = cache_control.lower()
+    return "no-store" not in cache_control and "private" not in cache_control
 
 
 class CompressedBodies:

@@ -217,6 +217,12 @@ def init_app(app):
     wide = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
     if not any(config.get(name) for name in wide) and limiter._check_request_limit in app.before_request_funcs[None]:
         app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Its after-request pass adds the X-RateLimit-* headers, which are off (above), and deducts
+    # limits declared with ``deduct_when``, which none is here: unhooked too, for the same reason.
+    if not config["RATELIMIT_HEADERS_ENABLED"]:
+        app.after_request_funcs[None] = [
+            hook for hook in app.after_request_funcs[None] if not (isinstance(hook, functools.partial) and hook.args == (limiter,))
+        ]
 
     if not config["RATELIMIT_ENABLED"]:
         app.logger.warning("WIDGET_RATELIMIT_ENABLED is off: no form is rate limited")

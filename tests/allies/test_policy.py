@@ -83,3 +83,14 @@ def test_an_unregistered_site_shows_the_explanation_a_registered_one_the_widget(
     page.wait_for_function("() => !document.querySelector('iframe') && document.body.innerText.length > 20")
     text = page.inner_text("body")
     assert "شراکت داروں" in text and "Minority Support Pakistan" in text
+
+
+def test_a_partners_only_campaigns_error_pages_are_narrowed_too(client, runner, campaign, make_partner):
+    """An error page under /widgets/ (here an unknown kind's 404) gets its CSP from the core's
+    headers hook, which runs after the policy's; it is narrowed all the same."""
+    make_partner("quetta-net", origins=["https://quetta.example"])
+    runner.invoke(args=["partners", "policy", campaign, "partners"])
+    response = client.get(f"/widgets/{campaign}/no-such-kind")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert ancestors(response) == "'self' https://quetta.example"
+    assert "X-Frame-Options" not in response.headers and "Cross-Origin-Opener-Policy" not in response.headers

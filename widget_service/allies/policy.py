@@ -20,6 +20,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import captcha
 from ..cache import TTLCache
 from ..campaigns import find_campaign
 from ..errors import CampaignNotFound, WidgetError
@@ -34,6 +35,9 @@ PARTNERS = "partners"
 POLICIES = (OPEN, PARTNERS)
 CACHE_SECONDS = 10  # how soon another instance sees a changed policy or partner origin
 
+# The core's blueprints whose views answer under /widgets/, and those of the JSON API's forms.
+WIDGET_BLUEPRINTS = ("widgets", "actions", "supporters", "donate")
+API_BLUEPRINTS = ("api", "supporters_api")
 # The API's form endpoints other sites' own forms may use (JSON, from their own script).
 FORM_ENDPOINTS = frozenset({
     "api.create_signature", "api.form_token", "supporters_api.create_coordinator", "supporters_api.create_subscription",
@@ -69,10 +73,16 @@ def set_policy(campaign, policy):
 
 
 def frame_ancestors(response):
-    """After every request: narrow a ``partners`` campaign's widget page to its allowed origins."""
-    csp = response.headers.get("Content-Security-Policy", "")
+    """After a widget page's view: narrow a ``partners`` campaign's page to its allowed origins."""
     slug = (request.view_args or {}).get("slug")
-    if not slug or not request.path.startswith("/widgets/") or "frame-ancestors *" not in csp:
+    if not slug or not request.path.startswith("/widgets/"):
+        return response
+    csp = response.headers.get("Content-Security-Policy")
+    if csp is None and response.mimetype == "text/html":
+        # An error page (an unknown campaign, the database away): the core's headers hook gives
+        # it the frameable pages' CSP, but a blueprint's hooks run before the app's, so here.
+        csp = response.headers["Content-Security-Policy"] = captcha.page_csp(frameable=True)
+    if csp is None or "frame-ancestors *" not in csp:
         return response
     try:
         origins = allowed_origins(slug)
@@ -154,9 +164,10 @@ def form_cors_after(response):
 
 def init_app(app):
     app.extensions["msp_embed_policy"] = TTLCache()
-    app.after_request(frame_ancestors)
-    # Hooks of the API's blueprints (the core's, registered by now), not of the app: no other
-    # request pays for them. Flask keeps a blueprint's hooks in these dicts, under its name.
-    for blueprint in ("api", "supporters_api"):
+    # Hooks of the core's blueprints (registered by now), not of the app, so that no other
+    # request runs them: Flask keeps a blueprint's hooks in these dicts, under its name.
+    for blueprint in WIDGET_BLUEPRINTS:
+        app.after_request_funcs.setdefault(blueprint, []).append(frame_ancestors)
+    for blueprint in API_BLUEPRINTS:
         app.before_request_funcs.setdefault(blueprint, []).append(form_cors_before)
         app.after_request_funcs.setdefault(blueprint, []).append(form_cors_after)

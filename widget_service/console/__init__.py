@@ -58,7 +58,14 @@ def init_app(app):
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.session_interface = ConsoleSessions()
     csrf.init_app(app)
+    # CSRFProtect also hooks a check on every request, which the setting above makes a no-op:
+    # unhooked, so that the public requests do not pay for it; ``gate`` calls csrf.protect().
+    app.before_request_funcs[None] = [hook for hook in app.before_request_funcs[None] if hook.__module__ != "flask_wtf.csrf"]
     login_manager.init_app(app, add_context_processor=False)
+    # Flask-Login refreshes or clears a remember-me cookie after every request, from the
+    # session: only the console's requests have one (and it never sets remember-me), so that
+    # runs after the console's views (``remember_cookie``), not after every request.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     login_manager.session_protection = None  # the session is server-side; its id is the secret
     login_manager.user_loader(auth.load_staff)
     # Flask-Login keeps a digest of the client's address and browser in the session: keyed, as
@@ -70,6 +77,8 @@ def init_app(app):
     cli.init_app(app)
     stats.init_app(app)  # late changes to signatures (events.signatures_changed) recount their hours
 
+    # On the app, not the blueprint: a console path that matches no view (a 404, a redirect to
+    # add a slash) belongs to no blueprint, and gets these headers too.
     @app.after_request
     def console_headers(response):
         if is_console_path(request.path):
@@ -100,6 +109,12 @@ def gate():
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     return None
+
+
+@bp.after_request
+def remember_cookie(response):
+    """Flask-Login's after-request step, for the console's views only (see ``init_app``)."""
+    return login_manager._update_remember_cookie(response)
 
 
 @bp.errorhandler(CSRFError)
