@@ -59,7 +59,7 @@ import sqlalchemy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import captcha_server  # noqa: E402  (the loopback siteverify server the tests use)
-from proxy_cache import (  # noqa: E402  (bench/, this script's directory)
+from bench.proxy_cache import (  # noqa: E402
     BROWSER_ENCODINGS, AccessLog, Nginx, first_view_bytes, pages_script, print_first_view_bytes)
 from widget_service.page_cache import MAX_AGE  # noqa: E402  (how long a cache keeps a page)
 
