@@ -226,6 +226,7 @@ class Subscription(db.Model):
     name = db.Column(db.String(100), nullable=True)
     lang = db.Column(db.String(8), nullable=False)  # the language the emails are written in
     source = db.Column(db.String(16), nullable=False)  # how the mailbox first subscribed
+    ref = db.Column(db.String(64), nullable=True)  # the partner's key it first came with (validation.clean_ref)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     subscribed_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # the latest opt-in
     unsubscribed_at = db.Column(db.DateTime, nullable=True)  # set: no more emails

@@ -67,7 +67,7 @@ def sign_petition(campaign, form, meta):
             if reported is not None:
                 record_subscription(
                     campaign_id, clean["email"], clean["email_canonical"], clean["name"], clean["lang"],
-                    Subscription.PETITION,
+                    Subscription.PETITION, ref=clean["ref"],
                 )
             db.session.commit()
         else:

@@ -65,7 +65,8 @@ def subscribe(campaign, form, meta):
         return
     try:
         record_subscription(
-            campaign.id, clean["email"], clean["email_canonical"], clean["name"], clean["email_lang"], Subscription.NOTIFY
+            campaign.id, clean["email"], clean["email_canonical"], clean["name"], clean["email_lang"], Subscription.NOTIFY,
+            ref=clean["ref"],
         )
         db.session.commit()
     except Exception as error:
@@ -73,7 +74,7 @@ def subscribe(campaign, form, meta):
         raise
 
 
-def record_subscription(campaign_id, email, email_canonical, name, lang, source, confirmed=False):
+def record_subscription(campaign_id, email, email_canonical, name, lang, source, confirmed=False, ref=None):
     """Subscribe a mailbox in the current transaction (the caller commits).
 
     One statement, so two forms from one mailbox at once cannot make two rows; a mailbox that
@@ -81,11 +82,12 @@ def record_subscription(campaign_id, email, email_canonical, name, lang, source,
     docstring). The caller's answer is the same either way. ``confirmed``: the mailbox's owner
     has just proven it (a signature confirmed from its mail), so the subscription starts
     confirmed, and an unconfirmed one of theirs is confirmed (never an unsubscribed one).
+    ``ref``: the partner's key the new row is credited to (a row that exists keeps its own).
     """
     now = utcnow()
     statement = insert(Subscription).values(
         campaign_id=campaign_id, email=email, email_canonical=email_canonical, name=name, lang=lang,
-        source=source, created_at=now, subscribed_at=now, unsubscribed_at=None, confirmed_at=now if confirmed else None,
+        source=source, ref=ref, created_at=now, subscribed_at=now, unsubscribed_at=None, confirmed_at=now if confirmed else None,
     ).on_conflict_do_nothing(index_elements=[Subscription.campaign_id, Subscription.email_canonical])
     new_id = db.session.execute(statement.returning(Subscription.id)).scalar()
     app = current_app._get_current_object()

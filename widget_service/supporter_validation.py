@@ -108,6 +108,7 @@ SUBSCRIPTION_FIELDS = {
     "name": clean_optional_name,
     "lang": clean_lang,
     "email_lang": lambda v: clean_lang(v) if v not in (None, "") else (None, None),
+    "ref": clean_ref,
 }
 
 

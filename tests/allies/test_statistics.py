@@ -18,6 +18,10 @@ def test_the_link_shows_what_the_partner_brought_and_nothing_about_people(app, c
              "region": "PK-BA", "country": "PK", "lang": "en", "ref": "quetta-net"}
     assert client.post(f"/api/v1/campaigns/{campaign}/coordinators", json=offer).status_code == 202
     sign_from(widget, campaign, ref="quetta-net~mail", opt_in=True, email="subscriber@private.example")
+    notify = {"email": "notified@private.example", "lang": "en", "ref": "quetta-net"}  # the notify-me widget's
+    assert client.post(f"/api/v1/campaigns/{campaign}/subscriptions", json=notify).status_code == 202
+    other_notify = {"email": "elsewhere@private.example", "lang": "en", "ref": "quetta-network"}
+    assert client.post(f"/api/v1/campaigns/{campaign}/subscriptions", json=other_notify).status_code == 202
     with app.app_context():
         other = make_campaign().slug
     sign_from(widget, other, ref="quetta-net")
@@ -27,10 +31,11 @@ def test_the_link_shows_what_the_partner_brought_and_nothing_about_people(app, c
     html = response.get_data(as_text=True)
     assert "quetta-net" in html and other in html
     campaign_part = html.split(f"({campaign})")[1].split("</section>")[0]
-    # Signatures 3 (key, key~whatsapp, key~mail), offers 1, subscriptions 1.
-    assert "<dd>3</dd>" in campaign_part and campaign_part.count("<dd>1</dd>") == 2
+    # Signatures 3 (key, key~whatsapp, key~mail), offers 1, subscriptions 2 (the petition's
+    # opt-in and the notify-me form's).
+    assert "<dd>3</dd>" in campaign_part and campaign_part.count("<dd>1</dd>") == 1 and "<dd>2</dd>" in campaign_part
     assert "<th scope=\"row\" dir=\"ltr\">https://quetta.example</th><td>2</td>" in campaign_part
-    for private in ("Secretname", "amina@", "Offername", "bilal@", "subscriber@", "+92300"):
+    for private in ("Secretname", "amina@", "Offername", "bilal@", "subscriber@", "notified@", "+92300"):
         assert private not in html
     assert response.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -5,14 +5,14 @@ only: nothing here reads a name, an address or any field about a person.
 Signatures come from the console's rollups (``console.stats``): the day and total buckets up
 to ``rolled_until``, then the signatures since, through the ``(campaign_id, created_at)``
 index, as the dashboard reads them. Offers to coordinate are read per campaign through the
-``(campaign_id, state)`` index (they are few). Subscriptions are those made with a petition
-signature the partner brought (the subscription row keeps no ref of its own), found through
-the two tables' ``(campaign_id, email_canonical)`` unique indexes.
+``(campaign_id, state)`` index (they are few), and subscriptions (the notify-me form's and the
+petition's opt-in, each with the ref it came with) through the ``(campaign_id, email_canonical)``
+unique index.
 """
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ..console import stats
 from ..extensions import db
@@ -102,12 +102,8 @@ def partner_statistics(partner):
             days[_as_date(day)][1] += count
         subscribed = stats.day_of(Subscription.created_at, dialect)
         for day, count in db.session.execute(
-            select(subscribed, func.count()).select_from(Subscription).join(Signature, and_(
-                Signature.campaign_id == Subscription.campaign_id,
-                Signature.email_canonical == Subscription.email_canonical,
-            )).where(
-                Subscription.campaign_id == campaign.id, Subscription.source == Subscription.PETITION,
-                Signature.state.in_(Signature.COUNTED_STATES), _credits(Signature.ref, key),
+            select(subscribed, func.count()).where(
+                Subscription.campaign_id == campaign.id, _credits(Subscription.ref, key),
             ).group_by(subscribed)
         ):
             days[_as_date(day)][2] += count

@@ -63,7 +63,7 @@ def confirm(signature):
     reported = add_to_count(campaign_id)
     if signature.opt_in:  # the opt-in on the form; the mailbox is proven now
         record_subscription(campaign_id, signature.email, signature.email_canonical, signature.name, signature.lang,
-                            Subscription.PETITION, confirmed=True)
+                            Subscription.PETITION, confirmed=True, ref=signature.ref)
     db.session.commit()
     counted(campaign_id, *reported)
     events.changed_signatures(campaign_id, created)  # its hour may be rolled up already
