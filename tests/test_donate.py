@@ -501,6 +501,22 @@ def test_monthly_gifts_count_each_paid_invoice_and_the_first_month_once(donor):
     assert [d[3] for d in donor.donations()] == ["month", "month"]
 
 
+def test_a_gift_is_credited_to_the_partner_its_checkout_was_started_with(donor):
+    """The ref goes to Stripe in the checkout's metadata and comes back with the paid session or
+    invoice: one-time and monthly gifts are credited as signatures are (a key outside the rule
+    made to follow it); a gift started with no ref has none."""
+    once = donor.session(currency="USD", amount="2500", ref="quetta-net~whatsapp")
+    assert donor.deliver(event("checkout.session.completed", completed_session(once))).get_json()["outcome"] == "recorded"
+    monthly = donor.session(currency="GBP", amount="1000", interval="month", ref="Quetta Net")
+    invoice = paid_invoice(completed_session(monthly)["subscription"], dict(monthly["metadata"]), 1000, "gbp")
+    assert donor.deliver(event("invoice.paid", invoice)).get_json()["outcome"] == "recorded"
+    plain = donor.session(currency="USD", amount="5000")
+    assert donor.deliver(event("checkout.session.completed", completed_session(plain))).get_json()["outcome"] == "recorded"
+    with donor.app.app_context():
+        refs = db.session.scalars(select(Donation.ref).order_by(Donation.id)).all()
+    assert refs == ["quetta-net~whatsapp", "Quetta-Net", None]
+
+
 def test_an_invoice_in_the_older_api_shape_is_read_too(donor):
     session = donor.session(currency="USD", amount="2500", interval="month")
     invoice = {

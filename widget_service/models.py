@@ -266,6 +266,7 @@ class Donation(db.Model):
     stripe_event_id = db.Column(db.String(255), nullable=False, unique=True)
     stripe_object_id = db.Column(db.String(255), nullable=False, unique=True)
     stripe_subscription_id = db.Column(db.String(255), nullable=True)
+    ref = db.Column(db.String(64), nullable=True)  # the partner's key the checkout was started with
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (

@@ -10,6 +10,7 @@ from .donations import CURRENCIES
 from .errors import WidgetError
 from .extensions import db, insert
 from .models import Campaign, Donation, DonationTotal
+from .validation import clean_ref
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def handle_event(event):
     recorded = record_donation(
         campaign_id=campaign_id, amount=amount, currency=currency, interval=interval,
         stripe_event_id=event["id"], stripe_object_id=object_id, stripe_subscription_id=subscription,
+        ref=clean_ref(metadata.get("msp_ref"))[0],  # the key it was started with, as the checkout sent it
     )
     return "recorded" if recorded else "ignored: already recorded"
 
