@@ -1,9 +1,12 @@
 """Instructions per request, counted by valgrind: the service's own CPU work, in a unit that does
 not drift with the speed of a shared virtual machine the way seconds do.
 
-    .venv/bin/python bench/instructions.py [--requests 100] [--only healthz,count,sign]
+    .venv/bin/python bench/instructions.py [--requests 100] [--only healthz,count,sign,page,revalidate]
 
-For /healthz, the count and signing (rate limits on, PostgreSQL and Redis, as in production),
+For /healthz, the count, signing, a view of the petition page (``page``: the English page as
+the loader asks for it, compressed for Chromium's Accept-Encoding, from the process's page
+cache as every view in its window is) and its revalidation (``revalidate``: the same with the
+ETag the first answer gave, a 304), rate limits on, PostgreSQL and Redis, as in production,
 the app runs in-process (Flask's test client, no HTTP server) under callgrind, once with N and
 once with 3N requests after a warm-up, instrumented only while those requests run; the
 difference over 2N is the cost of one request, free of start-up and warm-up. Instructions in
@@ -24,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-KINDS = ("healthz", "count", "sign")
+KINDS = ("healthz", "count", "sign", "page", "revalidate")
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd", "Accept-Language": "en-GB,en;q=0.9"}
 
 
 def child(kind, requests, ready):
@@ -36,9 +40,18 @@ def child(kind, requests, ready):
         client = app.test_client()
         sign = signer(client, slug)
 
+        page = f"/widgets/{slug}/petition?origin=https%3A%2F%2Fally.example&lang=en&ref=ally"
+        etag = client.get(page, headers=BROWSER).headers["ETag"]
+
         def one(n):
             if kind == "sign":
                 return sign(n)
+            if kind == "page":
+                assert client.get(page, headers=BROWSER).status_code == 200
+                return
+            if kind == "revalidate":
+                assert client.get(page, headers={**BROWSER, "If-None-Match": etag}).status_code == 304
+                return
             path = "/healthz" if kind == "healthz" else f"/api/v1/campaigns/{slug}/count"
             assert client.get(path).status_code == 200
 
@@ -83,7 +96,7 @@ def counted(kind, requests, scratch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100, help="N: the runs make N and 3N requests")
-    parser.add_argument("--only", default=",".join(KINDS), help="comma-separated: healthz, count, sign")
+    parser.add_argument("--only", default=",".join(KINDS), help="comma-separated: " + ", ".join(KINDS))
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
