@@ -17,8 +17,9 @@ Accept-Encoding`` and answers ``If-None-Match`` on that ETag with 304.
 import threading
 from collections import OrderedDict
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_compress import Compress
+from flask_compress.flask_compress import _choose_algorithm  # the choice its after_request makes
 
 # What is worth compressing; images other than SVG, PDFs and fonts are compressed already.
 MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"]
@@ -71,6 +72,19 @@ def init_app(app):
         etag, weak = response.get_etag()
         g.msp_compressed_key = etag if etag and not weak else ""
         return compress.after_request(response)
+
+
+def representation_tag(etag, size):
+    """The ETag this request's answer will carry for a shareable HTML body of ``size`` bytes
+    tagged ``etag``: Flask-Compress's ``"X:br"`` or ``"X:gzip"`` when it will compress it for
+    this client (by the same choice, Flask-Compress's own), else ``etag``. With it a view
+    answers a reader who holds the compressed copy with its 304 itself, at no more cost than
+    any other 304, rather than building the whole page for Flask-Compress to compare."""
+    if size < current_app.config["COMPRESS_MIN_SIZE"]:
+        return etag
+    algorithm = _choose_algorithm(current_app.extensions["msp_compress"].enabled_algorithms,
+                                  request.headers.get("Accept-Encoding", ""))
+    return f"{etag}:{algorithm}" if algorithm else etag
 
 
 def shareable(response):

@@ -22,6 +22,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 
 from . import attachments
+from .compression import representation_tag
 from .campaigns import campaign_ref, find_campaign
 from .counting import current_count
 from .errors import CampaignNotFound, render_error
@@ -92,18 +93,22 @@ def _vary(response, referrer_used):
 
 
 def not_modified(etag):
-    """Whether the reader's ``If-None-Match`` names ``etag`` (strong comparison). A reader holding
-    a compressed copy names that copy's own tag, which ``compression`` answers itself."""
+    """Whether the reader's ``If-None-Match`` names ``etag`` (strong comparison)."""
     return request.if_none_match.contains(etag)
 
 
 def _respond(status, body, headers, etag, referrer_used):
     headers = {**headers, "Cache-Control": SHARED}
-    if status == 200 and not_modified(etag):
+    # A reader holding the copy compressed for it names that copy's own tag (``"X:br"``): the
+    # 304 is answered here with it, so a revalidation builds no page for the compression layer.
+    tag = representation_tag(etag, len(body)) if status == 200 else etag
+    if status == 200 and (not_modified(tag) or not_modified(etag)):
         response = current_app.response_class(status=304, headers=headers)
+        response.set_etag(tag if not_modified(tag) else etag)
+        response.vary.add("Accept-Encoding")
     else:
         response = current_app.response_class(body, status=status, headers=headers, mimetype="text/html")
-    response.set_etag(etag)
+        response.set_etag(etag)
     _vary(response, referrer_used)
     return response
 
