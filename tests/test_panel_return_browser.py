@@ -2,8 +2,11 @@
 keyboard: from the take-action panel to the coordinator, notify-me or donate widget and back,
 with JavaScript (the loader's resized frame) and without (a plain iframe). Each step lands the
 focus where the supporter is, in view: the chosen widget's heading, then the link they chose."""
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from .browser import PARTNER, SLUG, EmbeddedWidget, open_host_page, wait_for
 
@@ -13,15 +16,25 @@ PHONE = {"width": 360, "height": 780}
 KINDS = ("coordinator", "notify", "donate")
 
 
+# Every step below has a time limit: a frame's evaluate() has none, and on a loaded machine one
+# sent to a frame that was just navigating (no JavaScript: its page never runs any) could wait
+# for ever. The frame's address comes from the browser's frame tree, the focus and the position
+# from locators, which run in Playwright's own world and give up after STEP_MS, as do the key
+# presses (a locator's press() has a time limit, the page's keyboard none).
+STEP_MS = 5000
+
+
 def document_at(widget, path):
     """The frame's document once it is the service's ``path`` page, loaded."""
     def arrived():
-        frame = widget.iframe.element_handle().content_frame()
         try:
-            ready = frame.evaluate("() => location.pathname + ' ' + document.readyState")
+            frame = widget.iframe.element_handle(timeout=STEP_MS).content_frame()
+            if frame is None or urlsplit(frame.url).path != path:
+                return None
+            frame.wait_for_load_state("load", timeout=STEP_MS)
         except PlaywrightError:  # navigating right now
             return None
-        return frame if ready == f"{path} complete" else None
+        return frame
 
     return wait_for(widget.page, arrived, lambda: f"the frame never showed {path}")
 
@@ -29,30 +42,31 @@ def document_at(widget, path):
 def focused_in_view(widget, frame, element_id):
     """Wait until ``element_id`` has the focus in ``frame`` and its top line (a heading, a link,
     the start of a message) shows in the host page's viewport."""
+    element = frame.locator(f"#{element_id}")
+
     def check():
         try:
-            active = frame.evaluate("() => document.hasFocus() && document.activeElement.id")
-            box = frame.evaluate(f"() => document.getElementById('{element_id}').getBoundingClientRect().toJSON()")
+            active = element.evaluate("e => document.hasFocus() && document.activeElement === e", timeout=STEP_MS)
+            box = element.bounding_box(timeout=STEP_MS)  # in the host page's viewport
         except PlaywrightError:
             return None
-        top = widget.iframe.bounding_box()["y"] + box["y"]
-        return active == element_id and -1 <= top and top + min(box["height"], 40) <= PHONE["height"]
+        return active and box is not None and -1 <= box["y"] and box["y"] + min(box["height"], 40) <= PHONE["height"]
 
-    wait_for(widget.page, check, lambda: f"#{element_id} is not focused in view: {frame.evaluate('() => document.activeElement.outerHTML')[:120]}")
+    wait_for(widget.page, check, lambda: f"#{element_id} is not focused in view")
 
 
-def there_and_back(page, widget, lang):
+def there_and_back(widget, lang):
     for kind in KINDS:
         panel = document_at(widget, f"/widgets/{SLUG}/actions")
-        panel.focus(f"#act-{kind}")
-        page.keyboard.press("Enter")
+        panel.locator(f"#act-{kind}").press("Enter", timeout=STEP_MS, no_wait_after=True)  # focused first, as by Tab
         chosen = document_at(widget, f"/widgets/{SLUG}/{kind}")
         focused_in_view(widget, chosen, "title")
         # The way back is the one stop before the heading.
-        page.keyboard.press("Shift+Tab")
-        assert chosen.evaluate("() => document.activeElement.closest('.back') !== null"), kind
-        assert chosen.evaluate("() => document.activeElement.search").find(f"lang={lang}") >= 0
-        page.keyboard.press("Enter")
+        chosen.locator("#title").press("Shift+Tab", timeout=STEP_MS)
+        back_link = chosen.locator(".back a:focus, a.back:focus")
+        expect(back_link).to_have_count(1, timeout=STEP_MS)
+        assert f"lang={lang}" in back_link.get_attribute("href", timeout=STEP_MS)
+        back_link.press("Enter", timeout=STEP_MS, no_wait_after=True)
         back = document_at(widget, f"/widgets/{SLUG}/actions")
         focused_in_view(widget, back, f"act-{kind}")
 
@@ -62,7 +76,7 @@ def test_with_javascript_each_widget_leads_back_to_the_panel(new_context, host_s
     page = new_context(viewport=PHONE).new_page()
     actions, *_ = open_host_page(page, f"{host_site.url}{'/ur' if lang == 'ur' else ''}/act", live_service.url, expected=3)
     actions.load()
-    there_and_back(page, actions, lang)
+    there_and_back(actions, lang)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the same pages as above
@@ -78,4 +92,4 @@ def test_without_javascript_each_widget_leads_back_to_the_panel(new_context, hos
         '<p>More about us.</p></main></body></html>'
     ))
     page.goto(url)
-    there_and_back(page, EmbeddedWidget(page, page.locator("iframe"), live_service.url), lang)
+    there_and_back(EmbeddedWidget(page, page.locator("iframe"), live_service.url), lang)
