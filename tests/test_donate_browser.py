@@ -237,10 +237,15 @@ def test_a_second_quick_click_opens_no_second_checkout(new_context, host_site, l
     page = context.new_page()
     _, frame = open_donate(page, host_site, live_service)
     with context.expect_page(timeout=TIMEOUT_MS) as opened:
-        # A click, then an impatient second one 300 ms later (timed in the page, not by the test's pace).
+        # A click, then an impatient second one 300 ms later (timed in the page, not by the test's
+        # pace; the page notes when the second really came: a loaded machine delays timers).
         frame.evaluate("() => { const b = document.querySelector('#donate button[type=submit]'); "
-                       "b.click(); setTimeout(() => b.click(), 300); }")
+                       "const first = Date.now(); b.click(); "
+                       "setTimeout(() => { window.mspGap = Date.now() - first; b.click(); }, 300); }")
     opened.value.wait_for_load_state()
+    wait_for(page, lambda: frame.evaluate("() => window.mspGap !== undefined"), lambda: "the second click never came")
     page.wait_for_timeout(1000)  # time for a second tab, were one coming
-    assert len(context.pages) == 2 and len(stripe_api.requests) == 1
-    assert opened.value.url.startswith(f"{stripe_api.url}/c/pay/cs_test_")
+    checkouts = [p for p in context.pages if p.url.startswith(f"{stripe_api.url}/c/pay/")]
+    assert len(stripe_api.requests) == 1 and checkouts == [opened.value], "one checkout, whatever the timing"
+    if frame.evaluate("() => window.mspGap") < 800:  # within the widget's double-click window: no tab at all
+        assert len(context.pages) == 2
