@@ -33,7 +33,8 @@
     var d = el.dataset, lang = ur ? 'ur' : 'en', dir = ur ? 'rtl' : 'ltr';
     // The accent as the widget reads it: 3 or 6 hex digits, with or without '#'; else its own.
     var accent = /^#?([0-9a-f]{3}){1,2}$/i.test(d.accent || '') ? '#' + d.accent.replace('#', '') : ACCENT;
-    var radius = Math.min(Math.max(parseInt(d.radius, 10) || 6, 0), 24) + 'px';
+    var radius = parseInt(d.radius, 10); // 0 (square corners) is a choice, not a missing value
+    radius = Math.min(Math.max(isNaN(radius) ? 6 : radius, 0), 24) + 'px';
 
     // Every style through the CSSOM, on the elements themselves: a host page whose CSP forbids
     // inline styles allows it, and the host's own rules for buttons and dialogs leave them alone.

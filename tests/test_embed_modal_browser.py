@@ -141,6 +141,16 @@ def test_the_dialog_in_urdu_on_a_page_whose_csp_allows_only_the_service(new_cont
     assert page.evaluate("() => window.mspViolations") == []
 
 
+@pytest.mark.parametrize("given, corners", [("0", "0px"), ("14", "14px"), ("40", "24px"), ("x", "6px")])
+def test_the_button_takes_the_snippet_s_corner_radius_as_the_widget_does(page, host_site, live_service, given, corners):
+    """0 is square corners (it read as no value, 6px); out of range is clamped to 0-24; not a number, the default."""
+    snippet = button_snippet().replace('data-radius="14"', f'data-radius="{given}"')
+    page.goto(host_site.add(f"/button-radius-{given}", page_html(live_service.url, snippet)))
+    button = page.locator("button.msp-widget-button")
+    button.wait_for(timeout=TIMEOUT_MS)
+    assert button.evaluate("b => b.style.borderRadius") == corners
+
+
 def test_no_dialog_code_comes_to_a_page_without_the_button_layout(new_context, host_site, live_service):
     context = new_context()
     requested = []
