@@ -11,7 +11,7 @@ import pytest
 from flask import template_rendered
 from sqlalchemy import event
 
-from widget_service import cache as ttl_cache, page_cache
+from widget_service import cache as ttl_cache, kept_answers, page_cache
 from widget_service.allies.policy import PARTNERS, set_policy
 from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.extensions import db
@@ -131,6 +131,7 @@ def later(monkeypatch, seconds):
     ahead = SimpleNamespace(monotonic=lambda: time.monotonic() + seconds)
     monkeypatch.setattr(ttl_cache, "time", ahead)
     monkeypatch.setattr(page_cache, "time", ahead)
+    monkeypatch.setattr(kept_answers, "time", ahead)
 
 
 def test_a_campaign_closed_by_another_instance_reaches_the_kept_page_within_the_window(make_app, monkeypatch):

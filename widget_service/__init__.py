@@ -10,7 +10,10 @@ from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import allies, attachments, captcha, cli, compression, config, console, counting, http_guards, log_privacy, mail, privacy, protection, redis_client
+from . import (
+    allies, attachments, captcha, cli, compression, config, console, counting, http_guards, kept_answers, log_privacy, mail,
+    privacy, protection, redis_client,
+)
 from .cache import TTLCache
 from .errors import register_errorhandlers
 from .extensions import babel, cors, db, drop_connections_closed_while_idle, migrate
@@ -27,6 +30,7 @@ def create_app(overrides=None):
     app.config.update(overrides or {})
     configure_logging(app)
     config.check(app.config, app.logger)
+    kept_answers.init_app(app)  # views of shared pages answered again before Flask runs
     configure_proxies(app)
     register_extensions(app)
     register_blueprints(app)

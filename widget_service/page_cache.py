@@ -7,7 +7,10 @@ Views outnumber signatures ten to a hundred times, so these pages are built to b
   from the body, and a 304 for a reader who has it;
 - by each process: the rendered page is kept for ``WIDGET_COUNT_CACHE_SECONDS`` (the window
   in which the count and a changed campaign reach every instance anyway), so a view in that
-  window runs no query and renders no template.
+  window runs no query and renders no template;
+- and, finished (compressed, with every header the hooks add), in front of Flask
+  (``kept_answers``): a view or a revalidation asked the same way again is answered from memory
+  before Flask runs at all, while every per-process value the page was made from is unchanged.
 
 A page can be shared because nothing in it is per visitor: the form token is fetched by the
 widget's script when the supporter starts on the form (``views/api.py``, ``form_token``), and a
@@ -26,6 +29,7 @@ from .compression import representation_tag
 from .campaigns import campaign_ref, find_campaign
 from .counting import current_count
 from .errors import CampaignNotFound, render_error
+from .kept_answers import made_from
 
 MAX_AGE = 60  # a browser or CDN serves its copy this long without asking
 STALE_WHILE_REVALIDATE = 60  # ...and this much longer while it asks in the background
@@ -43,6 +47,7 @@ class PageCache:
         self._max = max_entries
 
     def get(self, key):
+        """``(value, expires)``: the kept value and when it expires (``time.monotonic``), or None."""
         with self._lock:
             hit = self._items.get(key)
             if hit is None:
@@ -51,14 +56,17 @@ class PageCache:
                 del self._items[key]
                 return None
             self._items.move_to_end(key)
-            return hit[0]
+            return hit
 
     def set(self, key, value, ttl):
+        """Keep ``value``; returns when it expires."""
+        expires = time.monotonic() + ttl
         with self._lock:
-            self._items[key] = (value, time.monotonic() + ttl)
+            self._items[key] = (value, expires)
             self._items.move_to_end(key)
             while len(self._items) > self._max:
                 self._items.popitem(last=False)
+        return expires
 
     def clear(self):
         with self._lock:
@@ -120,15 +128,16 @@ def shared_page(slug, render, referrer_origin=None, referrer_used=False):
     window, not one per request of a flood of views of a mistyped address)."""
     cache = _cache()
     key = _page_key(referrer_origin)
-    hit = cache.get(key)
+    hit, expires = cache.get(key) or (None, None)
     if hit is not None and hit[0] is None:  # an unknown campaign's page, kept for the window
+        made_from(expires)
         return _respond(*hit[1:], referrer_used)
     try:
         ref = campaign_ref(slug)  # cached per process: no query within the window
     except CampaignNotFound as error:
         body = render_error(error.status, error.code, str(error.message)).get_data()
         hit = (None, error.status, body, {}, etag_of(body))
-        cache.set(key, hit, current_app.config["COUNT_CACHE_SECONDS"])
+        made_from(cache.set(key, hit, current_app.config["COUNT_CACHE_SECONDS"]))
         return _respond(*hit[1:], referrer_used)
     # The page's version: the campaign's snapshot, its count and its attached files, each read
     # from this process's own cache (no query within its window), so the page is no staler than
@@ -138,7 +147,10 @@ def shared_page(slug, render, referrer_origin=None, referrer_used=False):
         html, status, headers = render(find_campaign(slug))
         body = html.encode()
         hit = (version, status, body, dict(headers), etag_of(body))
-        cache.set(key, hit, current_app.config["COUNT_CACHE_SECONDS"])
+        expires = cache.set(key, hit, current_app.config["COUNT_CACHE_SECONDS"])
+    extensions = current_app.extensions
+    made_from(expires, (extensions["msp_campaign_refs"], slug, version[0]),
+               (extensions["msp_counts"], ref.id, version[1]), (extensions["msp_campaign_files"], ref.id, version[2]))
     return _respond(*hit[1:], referrer_used)
 
 

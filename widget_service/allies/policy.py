@@ -24,6 +24,7 @@ from .. import captcha
 from ..cache import TTLCache
 from ..campaigns import find_campaign
 from ..errors import CampaignNotFound, WidgetError
+from ..kept_answers import depends_on, not_kept
 from ..sharing import public_base
 from ..validation import clean_origin
 from .partners import embedding_origins
@@ -56,15 +57,15 @@ def allowed_origins(slug):
     frame its widgets. Cached for ``CACHE_SECONDS`` per instance."""
     cache = current_app.extensions["msp_embed_policy"]
     hit = cache.get(slug)
-    if hit is not None:
-        return hit[0]
-    try:
-        campaign = find_campaign(slug)
-    except CampaignNotFound:
-        return None
-    origins = tuple(embedding_origins()) if campaign.setting("embed", OPEN) == PARTNERS else None
-    cache.set(slug, (origins,), CACHE_SECONDS)
-    return origins
+    if hit is None:
+        try:
+            campaign = find_campaign(slug)
+        except CampaignNotFound:
+            return None
+        hit = (tuple(embedding_origins()) if campaign.setting("embed", OPEN) == PARTNERS else None,)
+        cache.set(slug, hit, CACHE_SECONDS)
+    depends_on(cache, slug, hit)  # a widget page kept whole is right while the policy is
+    return hit[0]
 
 
 def set_policy(campaign, policy):
@@ -91,6 +92,7 @@ def frame_ancestors(response):
         # answer 500 or let a partners-only widget be framed anywhere.
         log.warning("embed policy unreadable: %s", error.__class__.__name__)
         origins = ()
+        not_kept()
     if origins is not None:
         # 'self': the service's own pages (the campaign page, the snippet builder's preview).
         response.headers["Content-Security-Policy"] = csp.replace(
