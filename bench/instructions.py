@@ -4,8 +4,8 @@ not drift with the speed of a shared virtual machine the way seconds do.
     .venv/bin/python bench/instructions.py [--requests 100] [--only healthz,count,sign,page,revalidate]
 
 For /healthz, the count, signing, a view of the petition page (``page``: the English page as
-the loader asks for it, compressed for Chromium's Accept-Encoding, from the process's page
-cache as every view in its window is) and its revalidation (``revalidate``: the same with the
+the loader asks for it, compressed for Chromium's Accept-Encoding, answered from the kept
+answers in front of Flask as every repeated view in its window is) and its revalidation (``revalidate``: the same with the
 ETag the first answer gave, a 304), rate limits on, PostgreSQL and Redis, as in production,
 the app runs in-process (Flask's test client, no HTTP server) under callgrind, once with N and
 once with 3N requests after a warm-up, instrumented only while those requests run; the
