@@ -2,8 +2,7 @@
    what the widget did (DOM events). No dependencies. The service serves it minified, local names
    shortened (widget_service/views/embed.py; within 1.5 KB gzipped): this is the source. */
 (function () {
-  'use strict';
-  if (window.MSPWidget) { window.MSPWidget.scan(); return; } // loaded twice
+  if (window.MSPWidget) return window.MSPWidget.scan(); // loaded twice
   var origin = new URL(document.currentScript.src).origin;
   var frames = [];
   // Per kind: title after MSP's name (en, ur); then the widget's height (en, ur) in a column up to
@@ -22,7 +21,7 @@
 
   // One iframe per <script data-campaign> or <div class="msp-widget">.
   function build(el) {
-    var d = el.dataset, kind = d.widget || 'petition', ur = +(d.lang === 'ur');
+    var d = el.dataset, kind = d.widget || 'petition', ur = +(d.lang == 'ur');
     var k = KINDS[kind] || KINDS.petition, c = encodeURIComponent(d.campaign);
     d.mspDone = ''; // data-msp-done: built once
     var q = new URLSearchParams({ origin: location.origin });
@@ -69,7 +68,7 @@
     var els = document.querySelectorAll('script[data-campaign]:not([data-msp-done]),div.msp-widget:not([data-msp-done])');
     for (var i = 0; i < els.length; i++) {
       var el = els[i];
-      if (el.tagName !== 'SCRIPT' || new URL(el.src, location.href).origin === origin) build(el);
+      if (el.tagName != 'SCRIPT' || new URL(el.src, location.href).origin === origin) build(el);
     }
   }
 
@@ -77,8 +76,8 @@
   // its snippet, bubbling to the document, for the host page's own analytics: which campaign,
   // widget and language, never anything about the supporter. A resize also fits the frame.
   window.addEventListener('message', function (e) {
-    var m = e.data, t = m && m.type;
-    if (e.origin !== origin || !m || !m.mspWidget) return;
+    var m = e.data || {}, t = m.type;
+    if (e.origin !== origin || !m.mspWidget) return;
     frames.forEach(function (f) {
       if (f.contentWindow !== e.source) return;
       var detail = { campaign: f.msp[1], widget: f.msp[2], lang: m.lang };
@@ -89,6 +88,7 @@
 
   var api = window.MSPWidget = { scan: scan };
   scan();
-  // Loaded async: placeholders may come later.
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scan);
+  // Loaded async: placeholders may come later (once the page is parsed, the event has passed and
+  // never comes).
+  document.addEventListener('DOMContentLoaded', scan);
 })();

@@ -6,7 +6,7 @@ from demo import allied_site
 from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.views.embed import HEIGHTS, LOADER_PATH, NARROW, SCRIPTS_DIR, WIDE, reserved_height
 
-LOADER_BUDGET = 1536  # bytes, gzipped
+LOADER_BUDGET = 1500  # bytes, gzipped: 1.5 KB however a reader counts a kilobyte
 
 
 def test_loader_is_javascript_with_a_short_cache_and_an_etag(client):
