@@ -1,5 +1,6 @@
 """The source reads like the rest of the code: PEP 8's two blank lines around top-level
-definitions (a merge once glued one class to the end of another)."""
+definitions (a merge once glued one class to the end of another); and it uses nothing that the
+service's start-up has switched off."""
 import ast
 from pathlib import Path
 
@@ -29,3 +30,12 @@ def crowded_definitions(path):
 def test_top_level_definitions_have_two_blank_lines_before_them():
     found = {str(path.relative_to(PACKAGE)): crowded for path in sorted(PACKAGE.rglob("*.py")) if (crowded := crowded_definitions(path))}
     assert found == {}
+
+
+def test_no_rate_limit_is_declared_with_deduct_when():
+    """``ratelimits.init_app`` unhooks Flask-Limiter's after-request pass (it only adds headers,
+    which are off, and deducts the limits declared with ``deduct_when``): such a limit would
+    silently never count. Declare it only after keeping that hook."""
+    users = [str(path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))
+             if "deduct_when=" in path.read_text(encoding="utf-8").replace(" ", "")]
+    assert users == []

@@ -118,7 +118,14 @@ def register_extensions(app):
     # Flask-CORS hooks itself on every request, but only the API's paths are open: its hook
     # moves to the API blueprint's hooks (Flask keeps them under the blueprint's name), which no
     # other request runs. Its errors still pass through it: it wraps the app's error handling.
-    app.after_request_funcs.setdefault("api", []).append(app.after_request_funcs[None].pop())
+    # Found by its module, not its place among the hooks, so another hook added first cannot be
+    # moved instead (and a Flask-CORS that hooks itself otherwise stops the start, not the CORS).
+    hooks = app.after_request_funcs[None]
+    cors_hooks = [hook for hook in hooks if getattr(hook, "__module__", "") == "flask_cors.extension"]
+    if len(cors_hooks) != 1:
+        raise RuntimeError(f"expected Flask-CORS's one after-request hook, found {len(cors_hooks)}")
+    hooks.remove(cors_hooks[0])
+    app.after_request_funcs.setdefault("api", []).append(cors_hooks[0])
     redis_client.init_app(app)
     counting.init_app(app)
     app.extensions.update(msp_counts=TTLCache(), msp_campaign_refs=TTLCache())
