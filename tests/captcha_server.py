@@ -28,6 +28,7 @@ STAND_IN_SCRIPT = """
       field.value = '%(token)s';
       box.appendChild(field);
       box.setAttribute('data-rendered-for', opts.sitekey);
+      box.setAttribute('data-rendered-theme', opts.theme || '');
       return 0;
     },
     reset: function () { window.captchaResets = (window.captchaResets || 0) + 1; },

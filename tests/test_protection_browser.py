@@ -6,7 +6,7 @@ import pytest
 from widget_service.models import Signature
 
 from . import captcha_server
-from .browser import LateScript, open_host_page, wait_for, widgets
+from .browser import SLUG, LateScript, open_host_page, wait_for, widgets
 
 def wait_for_thanks(page, frame):
     """Wait for the thank-you panel; fail with what the widget said instead, if anything."""
@@ -53,6 +53,18 @@ def test_a_supporter_passes_the_captcha_and_is_counted(page, host_site, live_ser
     assert stored["state"] == Signature.COUNTED
     assert verify_server.requests[-1]["response"] == captcha_server.PASSING_TOKEN
     assert live_service.count() == 1
+
+
+@pytest.mark.parametrize("theme, scheme, expected", [
+    ("dark", "light", "dark"), ("auto", "dark", "dark"), ("auto", "light", "light"), ("light", "dark", "light"),
+])
+def test_the_captcha_takes_the_widgets_light_or_dark_palette(new_context, live_service, theme, scheme, expected):
+    page = new_context(color_scheme=scheme).new_page()
+    page.goto(f"{live_service.url}/widgets/{SLUG}/petition?lang=en&theme={theme}")
+    page.fill("#f-name", "Zahra Hazara")
+    wait_for(page, lambda: page.locator("#captcha textarea[name=h-captcha-response]").count() == 1,
+             lambda: "the captcha never rendered")
+    assert page.locator("#captcha").get_attribute("data-rendered-theme") == expected
 
 
 def test_a_flood_from_one_address_is_told_to_wait_in_its_language(new_context, host_site, live_service):

@@ -89,8 +89,12 @@
     captchaForm.removeEventListener('focusin', loadCaptcha);
     var src = captchaForm.getAttribute('data-captcha-script'), s = document.createElement('script');
     window.mspCaptchaReady = function () {
-      var box = document.getElementById('captcha');
-      captchaId = window.hcaptcha.render(box, { sitekey: box.getAttribute('data-sitekey') });
+      var box = document.getElementById('captcha'), look = document.documentElement.classList;
+      // hCaptcha's own box in the page's palette: dark on the dark page (theme=dark, or auto on
+      // a device set to dark), where its light box would glare.
+      var dark = look.contains('theme-dark') ||
+        (look.contains('theme-auto') && window.matchMedia('(prefers-color-scheme: dark)').matches);
+      captchaId = window.hcaptcha.render(box, { sitekey: box.getAttribute('data-sitekey'), theme: dark ? 'dark' : 'light' });
     };
     s.src = src + (src.indexOf('?') < 0 ? '?' : '&') + 'render=explicit&onload=mspCaptchaReady&hl=' +
       document.documentElement.lang;
