@@ -116,6 +116,36 @@ def reopen_campaign(campaign):
     db.session.commit()
 
 
+UNCHANGED = object()  # ``change_campaign``'s closing time when it is not being changed
+SWITCHES = {"captcha": bool, "confirm_signatures": bool, "retention_days": int}  # settings MSP sets
+
+
+def change_campaign(campaign, goal=None, closes_at=UNCHANGED, **switches):
+    """Set ``campaign``'s ``goal``, closing time (None: none) and switches (``captcha``,
+    ``confirm_signatures``, ``retention_days``: a value, or None for the default), as MSP's
+    console and ``flask campaigns set`` do; only what is given changes, and nothing does unless
+    all of it is valid (``ValidationFailed``). The caller commits. Other instances see the change
+    within ``WIDGET_COUNT_CACHE_SECONDS``; this one at once."""
+    errors = {}
+    if goal is not None and (isinstance(goal, bool) or not isinstance(goal, int) or goal < 0):
+        errors["goal"] = "The goal is a whole number, zero or more."
+    for name, value in switches.items():
+        kind = SWITCHES.get(name)
+        if kind is None:
+            errors[name] = "Not a setting of a campaign."
+        elif value is not None and (type(value) is not kind or (kind is int and not 0 <= value <= RETENTION_MAX_DAYS)):
+            errors[name] = f"Not a valid {name}."
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if goal is not None:
+        campaign.goal = goal
+    if closes_at is not UNCHANGED:
+        campaign.closes_at = closes_at
+    if switches:
+        merged = {**(campaign.settings or {}), **switches}
+        campaign.settings = {name: value for name, value in merged.items() if value is not None}
+
+
 def public_summary(campaign, lang):
     """What anybody may read about a campaign: no personal data."""
     text = campaign.text(lang)

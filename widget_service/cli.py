@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import demo_campaign
-from .campaigns import RETENTION_MAX_DAYS, RETENTION_SETTING, close_campaign, create_campaign, find_campaign
+from .campaigns import RETENTION_MAX_DAYS, change_campaign, close_campaign, create_campaign, find_campaign
 from .campaigns import retention_days as retention_period
 from .counting import count_from_sql, reconcile
 from .donations import CURRENCIES, change_donate_settings, format_money, parse_amount, raised
@@ -87,16 +87,11 @@ def set_command(slug, captcha, goal, confirm_signatures, retention_days, default
     campaign = _find(slug)
     if retention_days is not None and default_retention:
         raise click.UsageError("give --retention-days or --default-retention, not both")
-    if retention_days is not None:
-        campaign.settings = {**(campaign.settings or {}), RETENTION_SETTING: retention_days}
+    switches = {name: value for name, value in (("captcha", captcha), ("confirm_signatures", confirm_signatures),
+                                                 ("retention_days", retention_days)) if value is not None}
     if default_retention:
-        campaign.settings = {k: v for k, v in (campaign.settings or {}).items() if k != RETENTION_SETTING}
-    if captcha is not None:
-        campaign.settings = {**(campaign.settings or {}), "captcha": captcha}
-    if confirm_signatures is not None:
-        campaign.settings = {**(campaign.settings or {}), "confirm_signatures": confirm_signatures}
-    if goal is not None:
-        campaign.goal = goal
+        switches["retention_days"] = None
+    change_campaign(campaign, goal=goal, **switches)
     db.session.commit()
     confirming = campaign.setting("confirm_signatures", current_app.config["CONFIRM_SIGNATURES"])
     click.echo(f"{slug}: goal {campaign.goal}, captcha {'on' if campaign.setting('captcha', True) else 'off'}, "

@@ -13,7 +13,7 @@ from flask import current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from .. import attachments
-from ..campaigns import RETENTION_SETTING, SLUG_RE, close_campaign, create_campaign, find_campaign, reopen_campaign
+from ..campaigns import RETENTION_SETTING, SLUG_RE, change_campaign, close_campaign, create_campaign, find_campaign, reopen_campaign
 from ..counting import current_count
 from ..donations import CURRENCIES, change_donate_settings, donate_settings
 from ..errors import ValidationFailed
@@ -72,7 +72,7 @@ def new_campaign():
             }
     if errors:
         return render_template("console/campaign_new.html", form=form, errors=errors), 422
-    campaign.settings = _with_retention({"captcha": settings["captcha"]}, settings["retention_days"])
+    change_campaign(campaign, captcha=settings["captcha"], retention_days=settings["retention_days"])
     audit.record("campaign.create", target=slug, details={
         "goal": settings["goal"], "languages": sorted(texts), "retention_days": settings["retention_days"],
     }, commit=False)
@@ -128,9 +128,8 @@ def campaign_texts(slug):
             campaign.texts.append(CampaignText(lang=lang, **texts[lang]))
         elif lang in by_lang and lang != campaign.default_lang:
             campaign.texts.remove(by_lang[lang])
-    campaign.goal = settings["goal"]
-    campaign.closes_at = settings["closes_at"]
-    campaign.settings = _with_retention({**(campaign.settings or {}), "captcha": settings["captcha"]}, settings["retention_days"])
+    change_campaign(campaign, goal=settings["goal"], closes_at=settings["closes_at"], captcha=settings["captcha"],
+                    retention_days=settings["retention_days"])
     audit.record("campaign.change", target=slug, details={
         "goal": settings["goal"], "captcha": settings["captcha"], "languages": sorted(texts),
         "retention_days": settings["retention_days"],
@@ -138,12 +137,6 @@ def campaign_texts(slug):
     }, commit=False)
     db.session.commit()
     return redirect(console_url("console.campaign", slug=slug, saved="texts", _anchor="texts"), 303)
-
-
-def _with_retention(settings, days):
-    """``settings`` with the campaign's own retention period, or without one (the default)."""
-    settings = {name: value for name, value in settings.items() if name != RETENTION_SETTING}
-    return settings if days is None else {**settings, RETENTION_SETTING: days}
 
 
 @bp.post("/campaigns/<slug>/donations")
