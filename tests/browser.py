@@ -232,6 +232,17 @@ class EmbeddedWidget:
         return digits(self.frame.locator("[data-count]").inner_text())
 
 
+def ally_page(service_url, body, lang="en", head=""):
+    """An ally's page in ``lang`` (its direction too) with ``body``, ``head`` in its head, and the
+    loader, as the snippets say to paste it: async, at the end of the body."""
+    direction = "rtl" if lang == "ur" else "ltr"
+    return (
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title>{head}</head>'
+        f'<body>{body}<script async src="{service_url}/embed.js"></script></body></html>'
+    )
+
+
 def widgets(page, service_url):
     """The loader-made widget iframes on ``page``, in document order."""
     frames = page.locator("iframe.msp-widget-frame")

@@ -3,19 +3,14 @@ it shows the live count and a link to sign on the campaign page, in a new tab; a
 on it, in English and in Urdu (right to left)."""
 import pytest
 
-from .browser import SLUG, digits, open_host_page, wait_for
+from .browser import SLUG, ally_page, digits, open_host_page, wait_for
 from .test_accessibility_browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
 def page_html(service_url, body, lang="en"):
-    direction = "rtl" if lang == "ur" else "ltr"
-    return (
-        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title></head>'
-        f'<body><main><h1>An ally</h1>{body}</main><script async src="{service_url}/embed.js"></script></body></html>'
-    )
+    return ally_page(service_url, f"<main><h1>An ally</h1>{body}</main>", lang)
 
 
 def test_the_counter_badge_shows_the_live_count_and_a_link_to_sign(new_context, host_site, live_service):

@@ -5,7 +5,7 @@ on a page whose CSP allows only the service; its code (embed/modal.js) comes onl
 uses the layout."""
 import pytest
 
-from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, open_host_page, wait_for
+from .browser import SLUG, TIMEOUT_MS, EmbeddedWidget, ally_page, open_host_page, wait_for
 from .test_accessibility_browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -27,13 +27,9 @@ FOCUS = """() => {
 
 
 def page_html(service_url, body, lang="en", head=""):
-    direction = "rtl" if lang == "ur" else "ltr"
-    return (
-        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">{head}'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title></head>'
-        f'<body><main><a id="before" href="#x">Before</a><p>An ally.</p>{body}<a id="after" href="#y">After</a></main>'
-        f'<script async src="{service_url}/embed.js"></script></body></html>'
-    )
+    """An ally's page with a link before and after the snippet, to tab from and to."""
+    around = f'<main><a id="before" href="#x">Before</a><p>An ally.</p>{body}<a id="after" href="#y">After</a></main>'
+    return ally_page(service_url, around, lang, head)
 
 
 def button_snippet(lang="en", kind="petition"):

@@ -6,7 +6,7 @@ import pytest
 
 from widget_service.extensions import db
 
-from .browser import PARTNER, SLUG, TIMEOUT_MS, open_host_page, wait_for, widgets
+from .browser import PARTNER, SLUG, TIMEOUT_MS, ally_page, open_host_page, wait_for, widgets
 from .builders import make_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -18,22 +18,13 @@ def snippet(kind, lang="en", slug=SLUG):
     return f'<div class="msp-widget" data-campaign="{slug}" data-widget="{kind}" data-lang="{lang}" data-partner="{PARTNER}"></div>'
 
 
-def page_html(service_url, body, lang="en", head=""):
-    direction = "rtl" if lang == "ur" else "ltr"
-    return (
-        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>Ally</title>{head}</head>'
-        f'<body>{body}<script async src="{service_url}/embed.js"></script></body></html>'
-    )
-
-
 def test_two_campaigns_and_three_kinds_on_one_page(new_context, host_site, live_service):
     with live_service.app.app_context():
         make_campaign(slug="second-campaign")
         db.session.commit()
     body = snippet("petition") + snippet("actions") + snippet("notify", slug="second-campaign")
     page = new_context(viewport=PHONE).new_page()
-    widgets = open_host_page(page, host_site.add("/two", page_html(live_service.url, body)), live_service.url, 3)
+    widgets = open_host_page(page, host_site.add("/two", ally_page(live_service.url, body)), live_service.url, 3)
     sources = [widget.iframe.get_attribute("src") for widget in widgets]
     assert [source.split("/widgets/")[1].split("?")[0] for source in sources] == [
         f"{SLUG}/petition", f"{SLUG}/actions", "second-campaign/notify"]
@@ -56,7 +47,7 @@ def test_a_single_page_app_mounting_and_unmounting_snippets_leaks_nothing(new_co
       window.unmount = function (n) { document.getElementById('w' + n).remove(); };
     </script>""" % SLUG
     page = new_context(viewport=PHONE).new_page()
-    page.goto(host_site.add("/spa", page_html(live_service.url, app_script)))
+    page.goto(host_site.add("/spa", ally_page(live_service.url, app_script)))
     page.wait_for_function("() => window.MSPWidget", timeout=TIMEOUT_MS)
     cdp = page.context.new_cdp_session(page)
 
@@ -91,7 +82,7 @@ def test_a_single_page_app_mounting_and_unmounting_snippets_leaks_nothing(new_co
 def test_a_right_to_left_host_page_with_css_styling_every_iframe_and_button(new_context, host_site, live_service, lang):
     hostile = "<style>iframe{border:9px solid red;width:200px!important;height:50px}button{display:none}*{direction:rtl}</style>"
     page = new_context(viewport=PHONE).new_page()
-    html = page_html(live_service.url, "<p>صفحہ</p>" + snippet("petition", lang), lang="ur", head=hostile)
+    html = ally_page(live_service.url, "<p>صفحہ</p>" + snippet("petition", lang), lang="ur", head=hostile)
     [widget] = open_host_page(page, host_site.add(f"/rtl-{lang}", html), live_service.url)
     frame = widget.frame
     # The host's rules reach the iframe element (its own page, its own choice) but never inside it.
@@ -103,7 +94,7 @@ def test_a_right_to_left_host_page_with_css_styling_every_iframe_and_button(new_
 
 
 def test_a_host_page_inside_an_iframe(new_context, host_site, live_service):
-    inner = host_site.add("/inner", page_html(live_service.url, snippet("petition")))
+    inner = host_site.add("/inner", ally_page(live_service.url, snippet("petition")))
     outer = host_site.add("/outer", f'<!doctype html><title>Outer</title><iframe id="host" src="{inner}" width="400" height="1400"></iframe>')
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(outer)
