@@ -88,7 +88,7 @@
 
   var api = window.MSPWidget = { scan: scan };
   scan();
-  // Loaded async: placeholders may come later (once the page is parsed, the event has passed and
-  // never comes).
+  // Loaded async: more placeholders may come until the page is parsed (added after that, the
+  // listener never fires; scan builds each snippet once, however often it runs).
   document.addEventListener('DOMContentLoaded', scan);
 })();

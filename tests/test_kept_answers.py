@@ -10,6 +10,7 @@ from widget_service.allies.policy import PARTNERS, set_policy
 from widget_service.campaigns import close_campaign, find_campaign
 from widget_service.extensions import db
 
+from .builders import make_campaign
 from .test_shared_pages import later
 
 KINDS = ("petition", "actions", "coordinator", "notify", "donate", "counter")
@@ -145,8 +146,6 @@ def test_the_kept_answers_are_bounded(make_app, monkeypatch):
     monkeypatch.setattr(kept_answers, "MAX_ANSWERS", 4)
     app = make_app()
     with app.app_context():
-        from .builders import make_campaign
-
         slug = make_campaign().slug
     seen = []
     app.before_request(lambda: seen.append(1))
@@ -168,3 +167,23 @@ def test_the_kept_answers_are_bounded(make_app, monkeypatch):
     client.get(f"/widgets/{slug}/petition?lang=en", headers=framers[-1])
     client.get(f"/widgets/{slug}/petition?lang=en", headers=framers[0])
     assert len(seen) == 22
+
+
+def test_an_answer_asked_with_an_overlong_header_or_query_is_not_kept(app, campaign, flask_runs):
+    client, url = app.test_client(), f"/widgets/{campaign}/petition"
+    long_framer = {"Referer": "https://ally.example.org/" + "a" * 600}
+    for headers, query in ((long_framer, ""), ({"Accept-Language": "en," + "x" * 600}, "?origin=https://a.example"),
+                           ({}, "?lang=en&ref=" + "r" * 600)):
+        answers = [client.get(url + query, headers=headers) for _ in range(2)]
+        assert answers[0].status_code == 200 and answers[0].data == answers[1].data
+    assert len(flask_runs) == 6, "each through Flask"
+
+
+@pytest.mark.parametrize("path", ["/widgets/{slug}/petition?lang=en", "/embed.js"])
+def test_no_answer_carries_a_date_of_its_own_the_server_stamps_it_when_it_is_sent(client, campaign, path):
+    """Flask-Compress and the loader's view set a Date (werkzeug's make_conditional); kept, it
+    would be replayed stale by a server that sends an app's Date (werkzeug's does)."""
+    url = path.format(slug=campaign)
+    answers = [client.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+    assert [answer.headers.get("Content-Encoding") for answer in answers] == ["gzip", "gzip"]
+    assert [answer.headers.get("Date") for answer in answers] == [None, None]

@@ -17,6 +17,9 @@ MADE_FROM = "msp.page_made_from"  # in the WSGI environ: what this request's sha
 # Request headers that ask for something other than the whole page or its 304: left to Flask.
 NOT_KEPT_HEADERS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
 KEPT_STATUSES = ("200", "304", "404")  # a page, its revalidation, an unknown campaign's page
+# An answer asked for with a longer query or header value is not kept: real browsers and caches
+# send short ones, and a flood of made-up long ones would fill memory with keys.
+MAX_KEPT_VALUE = 512
 
 
 class MadeFrom:
@@ -82,7 +85,7 @@ class KeptAnswers:
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST")
         if environ.get("REQUEST_METHOD") != "GET" or host is None or any(name in environ for name in NOT_KEPT_HEADERS):
-            return self.wsgi_app(environ, start_response)
+            return self.wsgi_app(environ, _dated_by_the_server(start_response))
         address = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
                    host, environ["wsgi.url_scheme"], environ.get("HTTP_ACCEPT_ENCODING"), environ.get("HTTP_IF_NONE_MATCH"))
         varying = self._varying.get(address)
@@ -104,7 +107,7 @@ class KeptAnswers:
             started[:] = (status, headers)
             return start_response(status, headers, exc_info)
 
-        body = self.wsgi_app(environ, start)
+        body = self.wsgi_app(environ, _dated_by_the_server(start))
         made = environ.get(MADE_FROM)
         if made is None or not started or started[0][:3] not in KEPT_STATUSES:
             return body
@@ -116,8 +119,9 @@ class KeptAnswers:
         status, headers = started
         varying = _varying(headers)
         if varying is not None:
-            self._keep(address, varying, tuple(environ.get(name) for name in varying),
-                       (made, status, tuple(headers), chunks))
+            values = tuple(environ.get(name) for name in varying)
+            if all(value is None or len(value) <= MAX_KEPT_VALUE for value in address + values):
+                self._keep(address, varying, values, (made, status, tuple(headers), chunks))
         return [chunks]
 
     def _keep(self, address, varying, values, answer):
@@ -130,6 +134,18 @@ class KeptAnswers:
             self._answers.move_to_end((address, values))
             while len(self._answers) > self._max:
                 self._answers.popitem(last=False)
+
+
+def _dated_by_the_server(start_response):
+    """``start_response`` without the app's ``Date``: the server stamps every answer with its
+    own. werkzeug's ``make_conditional`` (run by Flask-Compress and the loader's view) adds one
+    too; gunicorn drops it, but a server that sends it (werkzeug's own) would send a kept
+    answer's stale one."""
+
+    def start(status, headers, exc_info=None):
+        return start_response(status, [(name, value) for name, value in headers if name.lower() != "date"], exc_info)
+
+    return start
 
 
 def _varying(headers):
