@@ -1,9 +1,9 @@
-"""Embed policy: a ``partners`` campaign's widget pages may be framed only by active partners'
-registered origins (frame-ancestors depends on the campaign alone); the loader's question
-``/embed/<slug>/refusal`` answers 204 or the explanation with MSP's contact."""
+"""Embed policy: a ``partners`` campaign's widget pages (its counter badge too) may be framed
+only by active partners' registered origins (frame-ancestors depends on the campaign alone); the
+loader's question ``/embed/<slug>/refusal`` answers 204 or the explanation with MSP's contact."""
 import pytest
 
-KINDS = ("petition", "actions", "coordinator", "notify", "donate")
+KINDS = ("petition", "actions", "coordinator", "notify", "donate", "counter")
 
 
 def ancestors(response):

@@ -36,8 +36,9 @@ PARTNERS = "partners"
 POLICIES = (OPEN, PARTNERS)
 CACHE_SECONDS = 10  # how soon another instance sees a changed policy or partner origin
 
-# The core's blueprints whose views answer under /widgets/, and those of the JSON API's forms.
-WIDGET_BLUEPRINTS = ("widgets", "actions", "supporters", "donate")
+# The core's blueprints whose views answer under /widgets/ (``embed``'s counter badge among
+# them), and those of the JSON API's forms.
+WIDGET_BLUEPRINTS = ("widgets", "actions", "supporters", "donate", "embed")
 API_BLUEPRINTS = ("api", "supporters_api")
 # The API's form endpoints other sites' own forms may use (JSON, from their own script).
 FORM_ENDPOINTS = frozenset({
